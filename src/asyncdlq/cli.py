@@ -1,0 +1,209 @@
+"""The ``asyncdlq`` command: the emulator, packaging, terraform with the project's settings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import urllib.request
+from fractions import Fraction
+from pathlib import Path
+
+from .target import TargetError, current_target
+
+STATE_DIR = Path(os.environ.get("ASYNCDLQ_STATE_DIR", ".asyncdlq"))
+DEFAULT_TIME_SCALE = "1/60"
+
+
+def _time_scale(text: str) -> float:
+    try:
+        value = float(Fraction(text))
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number; use e.g. 1 (AWS timing) or 1/60 (a minute per second)"
+        ) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the time scale must be greater than 0")
+    return value
+
+
+def cmd_emulator(args: argparse.Namespace) -> int:
+    from .emulator.server import EmulatorServer
+
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
+    try:
+        server = EmulatorServer(args.host, args.port, args.time_scale, args.async_payload_limit)
+    except OSError as exc:
+        print(
+            f"asyncdlq emulator: cannot listen on {args.host}:{args.port}: {exc.strerror}; "
+            "stop whatever uses that port or pass --port",
+            file=sys.stderr,
+        )
+        return 1
+
+    def stop(signum: int, _frame: object) -> None:
+        threading.Thread(target=server._http.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(
+        f"asyncdlq emulator listening on {server.endpoint_url} "
+        f"(time scale {args.time_scale:g}, pid {os.getpid()})",
+        flush=True,
+    )
+    server.serve_forever()
+    pending = server.stop()
+    for event in pending:
+        print(
+            f"asyncdlq emulator: event {event.request_id} for {event.function_name} was still "
+            f"pending ({len(event.attempts)} attempt(s) run) at shutdown",
+            file=sys.stderr,
+        )
+    print("asyncdlq emulator stopped", flush=True)
+    return 0
+
+
+def cmd_package(args: argparse.Namespace) -> int:
+    from .packaging import build_zip
+
+    out = build_zip(args.source, args.output)
+    print(f"packaged {args.source} -> {out}")
+    return 0
+
+
+def cmd_terraform(args: argparse.Namespace) -> int:
+    from .terraform_env import terraform_env
+
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        print("asyncdlq: terraform is not on PATH; install Terraform >= 1.7", file=sys.stderr)
+        return 127
+    env = terraform_env(current_target(), STATE_DIR.resolve())
+    return subprocess.call([terraform, *args.args], env=env)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from .harness.emulator_process import is_answering, start_background
+
+    target = current_target()
+    if not target.is_local:
+        return 0
+    assert target.endpoint_url
+    health = is_answering(target.endpoint_url)
+    if health:
+        print(
+            f"using the emulator already answering at {target.endpoint_url} (pid {health.get('pid')})"
+        )
+        return 0
+    scale = _time_scale(os.environ.get("EMULATOR_TIME_SCALE") or DEFAULT_TIME_SCALE)
+    pid = start_background(target.endpoint_url, time_scale=scale, state_dir=STATE_DIR)
+    print(
+        f"started the emulator at {target.endpoint_url} (pid {pid}, time scale {scale:g}); "
+        f"log: {STATE_DIR / 'emulator.log'}; stop it with: make stop"
+    )
+    return 0
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    from .harness.emulator_process import stop
+
+    print("stopped the emulator" if stop(STATE_DIR) else "no emulator started by make is running")
+    return 0
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    target = current_target()
+    if target.is_local:
+        for key, value in sorted(target.env().items()):
+            print(f"export {key}={value}" if value else f"unset {key}")
+        if shutil.which("aws") is None:
+            print(f'export PATH="{Path(sys.executable).parent}:$PATH"')
+    else:
+        print("unset AWS_ENDPOINT_URL")
+        print(f"export AWS_REGION={target.region} AWS_DEFAULT_REGION={target.region}")
+    return 0
+
+
+def cmd_invocations(args: argparse.Namespace) -> int:
+    target = current_target()
+    if not target.is_local:
+        print(
+            "asyncdlq invocations lists the local emulator's invocations; TARGET=aws has none",
+            file=sys.stderr,
+        )
+        return 2
+    with urllib.request.urlopen(f"{target.endpoint_url}/_asyncdlq/invocations", timeout=5) as r:
+        data = json.load(r)
+    print(json.dumps(data["invocations"], indent=2))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(STATE_DIR)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="asyncdlq", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("emulator", help="run the local AWS emulator in the foreground")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=4599)
+    p.add_argument(
+        "--time-scale",
+        type=_time_scale,
+        default=1.0,
+        help="1 = AWS's retry timing; 1/60 compresses a minute into a second",
+    )
+    p.add_argument(
+        "--async-payload-limit",
+        type=int,
+        default=None,
+        help="bytes accepted by an Event invoke (default 1048576, AWS since Oct 2025)",
+    )
+    p.add_argument("--verbose", action="store_true", help="log every request")
+    p.set_defaults(func=cmd_emulator)
+
+    p = sub.add_parser("package", help="build the deployment zip deterministically")
+    p.add_argument("source", type=Path)
+    p.add_argument("output", type=Path)
+    p.set_defaults(func=cmd_package)
+
+    p = sub.add_parser("terraform", help="run terraform against the current TARGET")
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_terraform)
+
+    for name, func, text in [
+        ("up", cmd_up, "start the emulator in the background unless one answers (TARGET=local)"),
+        ("stop", cmd_stop, "stop the background emulator"),
+        ("env", cmd_env, "print export lines that point the AWS CLI at the current TARGET"),
+        ("invocations", cmd_invocations, "list the emulator's async invocations and attempts"),
+        ("demo", cmd_demo, "the whole seed tutorial, narrated"),
+    ]:
+        sub.add_parser(name, help=text).set_defaults(func=func)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except TargetError as exc:
+        print(f"asyncdlq: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""moto's Lambda backend, extended: dead-letter config, event invoke config, real execution.
+
+Subclassing keeps moto's whole Lambda API (create, update, versions, aliases, tags, ...) and
+changes only what moto gets wrong for this product: it drops DeadLetterConfig, appends event
+invoke configs instead of replacing them, and runs code only in Docker.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any
+
+from . import core
+from .async_engine import AsyncEvent, AsyncSettings
+from .moto_glue import (
+    BackendDict,
+    EventInvokeConfig,
+    LambdaBackend,
+    LambdaFunction,
+    UnknownEventConfig,
+    UnknownFunctionException,
+    ValidationException,
+    store_function,
+)
+from .moto_glue import InvalidParameterValueException as InvalidParameterValue
+from .runtime.spec import AttemptResult, FunctionSpec
+
+
+class EmulatedFunction(LambdaFunction):
+    def __init__(
+        self, account_id: str, spec: dict[str, Any], region: str, version: str | int = 1
+    ) -> None:
+        super().__init__(account_id, spec, region, version)
+        self.dead_letter_arn: str | None = (spec.get("DeadLetterConfig") or {}).get("TargetArn")
+
+    def get_configuration(self, on_create: bool = False) -> dict[str, Any]:
+        config = super().get_configuration(on_create)
+        if self.dead_letter_arn:
+            config["DeadLetterConfig"] = {"TargetArn": self.dead_letter_arn}
+        config["LoggingConfig"] = {"LogFormat": "Text", "LogGroup": self.logs_group_name}
+        return config
+
+    def update_configuration(self, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if "DeadLetterConfig" in config_updates:
+            # An empty TargetArn is how clients remove the DLQ.
+            self.dead_letter_arn = (config_updates["DeadLetterConfig"] or {}).get(
+                "TargetArn"
+            ) or None
+        return super().update_configuration(config_updates)
+
+    def async_settings(self) -> AsyncSettings:
+        config = self.event_invoke_config[0].config if self.event_invoke_config else {}
+        return AsyncSettings(
+            maximum_retry_attempts=config.get("MaximumRetryAttempts", 2),
+            maximum_event_age_s=config.get("MaximumEventAgeInSeconds", 21600),
+            dead_letter_arn=self.dead_letter_arn,
+        )
+
+    def execution_spec(self) -> FunctionSpec:
+        return FunctionSpec(
+            account_id=self.account_id,
+            region=self.region,
+            function_name=self.function_name,
+            function_arn=f"arn:{self.partition}:lambda:{self.region}:{self.account_id}:function:"
+            f"{self.function_name}",
+            version=str(self.version),
+            handler=self.handler or "",
+            runtime=self.run_time or "",
+            memory_mb=int(self.memory_size),
+            timeout_s=float(self.timeout),
+            environment=tuple(sorted((self.environment_vars or {}).items())),
+            code_sha256=self.code_sha_256,
+            code_zip=self.code_bytes,
+        )
+
+
+def _check_event_invoke_config(config: dict[str, Any]) -> None:
+    retries = config.get("MaximumRetryAttempts")
+    age = config.get("MaximumEventAgeInSeconds")
+    if retries is not None and retries < 0:
+        raise ValidationException(
+            retries, "maximumRetryAttempts", "Member must have value greater than or equal to 0"
+        )
+    if age is not None and age < 60:
+        raise ValidationException(
+            age, "maximumEventAgeInSeconds", "Member must have value greater than or equal to 60"
+        )
+    destinations = config.get("DestinationConfig") or {}
+    if (
+        retries is None
+        and age is None
+        and not any(
+            (destinations.get(k) or {}).get("Destination") for k in ("OnSuccess", "OnFailure")
+        )
+    ):
+        raise InvalidParameterValue(
+            "You must specify at least one of error handling or destination setting."
+        )
+
+
+class EmulatedLambdaBackend(LambdaBackend):
+    def create_function(self, spec: dict[str, Any]) -> LambdaFunction:
+        if spec.get("FunctionName") is None:
+            raise InvalidParameterValue("Missing FunctionName")
+        fn = EmulatedFunction(self.account_id, spec, self.region_name, version="$LATEST")
+        store_function(self, fn)
+        if spec.get("Publish"):
+            published = self.publish_version(spec["FunctionName"])
+            fn = copy.deepcopy(fn)  # the response shows the version; the stored $LATEST stays
+            fn.version = published.version  # type: ignore[union-attr]
+        return fn
+
+    # -- event invoke config: Put replaces, Update merges (facts §4) --------------------------
+    def put_function_event_invoke_config(
+        self, function_name: str, config: dict[str, Any]
+    ) -> dict[str, Any]:
+        _check_event_invoke_config(config)
+        fn = self.get_function(function_name)
+        event_config = EventInvokeConfig(fn.function_arn, fn.last_modified, dict(config))
+        fn.event_invoke_config = [event_config]
+        return event_config.response()
+
+    def update_function_event_invoke_config(
+        self, function_name: str, config: dict[str, Any]
+    ) -> dict[str, Any]:
+        fn = self.get_function(function_name)
+        merged = dict(fn.event_invoke_config[0].config) if fn.event_invoke_config else {}
+        merged.update(config)
+        return self.put_function_event_invoke_config(function_name, merged)
+
+    def delete_function_event_invoke_config(self, function_name: str) -> None:
+        fn = self.get_function(function_name)
+        if not fn.event_invoke_config:
+            raise UnknownEventConfig(f"{fn.function_arn}:$LATEST")
+        fn.event_invoke_config = []
+
+    def get_function_event_invoke_config(self, function_name: str) -> dict[str, Any]:
+        fn = self.get_function(function_name)
+        if not fn.event_invoke_config:
+            raise UnknownEventConfig(f"{fn.function_arn}:$LATEST")
+        return fn.event_invoke_config[0].response()
+
+    # -- invocation -----------------------------------------------------------------------------
+    def find_function(self, function_name: str, qualifier: str | None) -> EmulatedFunction:
+        try:
+            fn = self.get_function(function_name, qualifier)
+        except UnknownFunctionException:
+            fn = None
+        if not isinstance(fn, EmulatedFunction):
+            name = function_name.split(":function:")[-1].split(":")[0]
+            arn = f"arn:aws:lambda:{self.region_name}:{self.account_id}:function:{name}"
+            raise UnknownFunctionException(f"{arn}:{qualifier or '$LATEST'}")
+        return fn
+
+    def invoke_sync(self, fn: EmulatedFunction, payload: bytes, request_id: str) -> AttemptResult:
+        return core.current().run_attempt(fn.execution_spec(), request_id, payload)
+
+    def invoke_async(self, fn: EmulatedFunction, qualifier: str | None, payload: bytes) -> str:
+        request_id = str(uuid.uuid4())
+        core.current().engine.submit(
+            AsyncEvent(
+                request_id=request_id,
+                account_id=self.account_id,
+                region=self.region_name,
+                function_name=fn.function_name,
+                qualifier=qualifier or "$LATEST",
+                payload=payload,
+            )
+        )
+        return request_id
+
+
+emulated_lambda_backends = BackendDict(EmulatedLambdaBackend, "lambda")
+
+
+def resolve_async_event(event: AsyncEvent) -> tuple[FunctionSpec, AsyncSettings] | None:
+    """The function as it is now (events queued before an update run the new code)."""
+    backend = emulated_lambda_backends[event.account_id][event.region]
+    try:
+        fn = backend.find_function(event.function_name, event.qualifier)
+    except UnknownFunctionException:
+        return None
+    return fn.execution_spec(), fn.async_settings()

@@ -1,0 +1,74 @@
+"""Lambda's HTTP surface: moto's responses, with Invoke answering as AWS does (facts §1)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+from . import core
+from .lambda_backend import EmulatedLambdaBackend, emulated_lambda_backends
+from .moto_glue import LambdaClientError, LambdaResponse
+
+_REQUEST_ID = "x-amzn-requestid"
+
+
+class RequestEntityTooLarge(LambdaClientError):
+    code = 413
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(
+            "RequestEntityTooLargeException",
+            f"{size} byte payload is too large for the Event invocation type (limit {limit} bytes)",
+        )
+
+
+class EmulatedLambdaResponse(LambdaResponse):
+    @property
+    def backend(self) -> EmulatedLambdaBackend:  # type: ignore[override]
+        return emulated_lambda_backends[self.current_account][self.region]
+
+    def invoke(self) -> tuple[int, dict[str, str], str | bytes]:  # type: ignore[override]
+        function_name = unquote(self.path.rsplit("/", 2)[-2])
+        qualifier = self.querystring.get("Qualifier", [None])[0]
+        invocation_type = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+        payload: bytes = self.raw_body or b""
+        if isinstance(payload, str):
+            payload = payload.encode("utf-8")
+        fn = self.backend.find_function(function_name, qualifier)
+
+        if invocation_type == "DryRun":
+            return 204, {"status": "204"}, ""
+        if invocation_type == "Event":
+            limit = core.current().config.async_payload_limit
+            if len(payload) > limit:
+                raise RequestEntityTooLarge(len(payload), limit)
+            request_id = self.backend.invoke_async(fn, qualifier, payload)
+            # The 202's request ID is the invocation's: the one in the logs and the DLQ message.
+            return 202, {"status": "202", _REQUEST_ID: request_id}, ""
+
+        result = self.backend.invoke_sync(fn, payload, self._request_id())
+        headers = {
+            "status": "200",
+            _REQUEST_ID: result.request_id,
+            "X-Amz-Executed-Version": str(fn.version),
+            "Content-Type": "application/json",
+        }
+        if not result.ok:
+            # Python runtime errors, timeouts and crashes are all "Unhandled" (facts §1).
+            headers["X-Amz-Function-Error"] = "Unhandled"
+        return 200, headers, result.payload
+
+    @staticmethod
+    def _request_id() -> str:
+        import uuid
+
+        return str(uuid.uuid4())
+
+    @staticmethod
+    def _enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:  # type: ignore[override]
+        # moto stamps a random request ID on every response; an invocation keeps its own.
+        request_id = headers.get(_REQUEST_ID)
+        headers, body = LambdaResponse._enrich_response(headers, body)
+        if request_id:
+            headers[_REQUEST_ID] = request_id
+        return headers, body

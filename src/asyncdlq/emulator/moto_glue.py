@@ -1,0 +1,111 @@
+"""Every moto internal the emulator touches, in one place.
+
+moto is pinned; ``tests/emulator/test_moto_glue.py`` checks each name and signature used here, so
+an upgrade that moves them fails loudly there instead of misbehaving at run time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+from flask import Flask
+from moto.awslambda.exceptions import (
+    InvalidParameterValueException,
+    LambdaClientError,
+    UnknownEventConfig,
+    UnknownFunctionException,
+    ValidationException,
+)
+from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFunction
+from moto.awslambda.responses import LambdaResponse
+from moto.core.base_backend import BackendDict
+from moto.core.utils import convert_to_flask_response
+from moto.logs.exceptions import ResourceAlreadyExistsException
+from moto.logs.models import logs_backends
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.sns.models import sns_backends
+from moto.sqs.models import sqs_backends
+
+__all__ = [
+    "BackendDict",
+    "DomainDispatcherApplication",
+    "EventInvokeConfig",
+    "InvalidParameterValueException",
+    "LambdaBackend",
+    "LambdaClientError",
+    "LambdaFunction",
+    "LambdaResponse",
+    "UnknownEventConfig",
+    "UnknownFunctionException",
+    "ValidationException",
+]
+
+
+def store_function(backend: LambdaBackend, fn: LambdaFunction) -> None:
+    """Register a function object the way moto's own create_function does (role checks included)."""
+    backend._lambdas.put_function(fn)
+
+
+def app_factory(lambda_response: type[LambdaResponse]) -> Any:
+    """moto's per-service Flask app factory, with Lambda's routes served by ``lambda_response``."""
+
+    def create_app(service: str) -> Flask:
+        app = create_backend_app(service)  # type: ignore[arg-type]
+        if service in ("lambda", "awslambda"):  # the dispatcher names it by module
+            # Every Lambda route of moto maps to LambdaResponse.dispatch; rebind them all.
+            view = convert_to_flask_response(lambda_response.dispatch)
+            for endpoint in list(app.view_functions):
+                app.view_functions[endpoint] = view
+        return app
+
+    return create_app
+
+
+def sqs_send(
+    account_id: str,
+    region: str,
+    queue_name: str,
+    body: str,
+    attributes: dict[str, dict[str, str]] | None,
+) -> str:
+    """SendMessage on moto's queue; returns the message id. Raises if the queue is gone."""
+    message = sqs_backends[account_id][region].send_message(
+        queue_name, body, message_attributes=attributes or {}
+    )
+    return message.id
+
+
+def sqs_queue_exists(account_id: str, region: str, queue_name: str) -> bool:
+    return queue_name in sqs_backends[account_id][region].queues
+
+
+def sns_publish(
+    account_id: str,
+    region: str,
+    topic_arn: str,
+    message: str,
+    attributes: dict[str, dict[str, str]] | None,
+) -> str:
+    return sns_backends[account_id][region].publish(
+        message, arn=topic_arn, message_attributes=attributes or {}
+    )
+
+
+def create_log_stream(account_id: str, region: str, group: str, stream: str) -> None:
+    """Create the stream, and its group if missing (Lambda creates the group on first write)."""
+    backend = logs_backends[account_id][region]
+    if group not in backend.groups:
+        with contextlib.suppress(ResourceAlreadyExistsException):
+            backend.create_log_group(group, tags={})
+    backend.create_log_stream(group, stream)
+
+
+def put_log_event(account_id: str, region: str, group: str, stream: str, message: str) -> None:
+    backend = logs_backends[account_id][region]
+    if group not in backend.groups or stream not in backend.groups[group].streams:
+        return  # the group was deleted (e.g. terraform destroy) while the function still ran
+    backend.put_log_events(
+        group, stream, [{"timestamp": int(time.time() * 1000), "message": message}]
+    )

@@ -1,0 +1,106 @@
+"""One HTTP endpoint on loopback for every emulated service, plus /_asyncdlq/ introspection."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterable
+from typing import Any, Callable
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from .. import __version__
+from .core import Emulator, EmulatorConfig, install, uninstall
+from .lambda_responses import EmulatedLambdaResponse
+from .moto_glue import DomainDispatcherApplication, app_factory
+
+log = logging.getLogger(__name__)
+
+INTROSPECTION_PREFIX = "/_asyncdlq/"
+
+
+class EmulatorApp:
+    """WSGI app: our introspection routes, else moto's dispatcher with our Lambda."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.moto = DomainDispatcherApplication(app_factory(EmulatedLambdaResponse))
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(INTROSPECTION_PREFIX):
+            return self._introspect(path[len(INTROSPECTION_PREFIX) :], start_response)
+        return self.moto(environ, start_response)
+
+    def _introspect(self, route: str, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if route == "health":
+            body: Any = {
+                "status": "ok",
+                "service": "asyncdlq-emulator",
+                "version": __version__,
+                "time_scale": self.emulator.config.time_scale,
+                "pid": os.getpid(),
+            }
+        elif route == "invocations":
+            body = {"invocations": [e.summary() for e in self.emulator.engine.events()]}
+        else:
+            start_response("404 Not Found", [("Content-Type", "application/json")])
+            return [json.dumps({"error": f"unknown route /_asyncdlq/{route}"}).encode()]
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
+
+
+class EmulatorServer:
+    """The emulator bound to a socket; ``serve_forever`` in the foreground or ``start`` a thread."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 4599,
+        time_scale: float = 1.0,
+        async_payload_limit: int | None = None,
+    ) -> None:
+        # Bind first so port 0 resolves to the real port the functions must call back to.
+        self._http: BaseWSGIServer = make_server(host, port, _NotReady(), threaded=True)
+        self.host, self.port = host, int(self._http.server_address[1])
+        config = EmulatorConfig(endpoint_url=self.endpoint_url, time_scale=time_scale)
+        if async_payload_limit is not None:
+            config = EmulatorConfig(self.endpoint_url, time_scale, async_payload_limit)
+        self.emulator = Emulator(config)
+        install(self.emulator)
+        self._http.app = EmulatorApp(self.emulator)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def serve_forever(self) -> None:
+        self._http.serve_forever()
+
+    def start(self) -> EmulatorServer:
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True, name="emulator")
+        self._thread.start()
+        return self
+
+    def stop(self) -> list[Any]:
+        """Stop serving and executing; return the accepted events left without an outcome."""
+        self._http.shutdown()
+        if self._thread:
+            self._thread.join(timeout=10)
+        self._http.server_close()
+        pending = self.emulator.shutdown()
+        uninstall()
+        return pending
+
+
+class _NotReady:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+        return [b"starting"]
