@@ -58,7 +58,7 @@ class _LambdaLogHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-        stamp += ".%03dZ" % (record.msecs)
+        stamp += f".{int(record.msecs):03d}Z"
         message = self.format(record)
         _send(
             {"type": "log", "text": f"[{record.levelname}]\t{stamp}\t{self.request_id}\t{message}"}
