@@ -53,7 +53,7 @@ def app_factory(lambda_response: type[LambdaResponse]) -> Any:
 
     def create_app(service: str) -> Flask:
         app = create_backend_app(service)  # type: ignore[arg-type]
-        if service in ("lambda", "awslambda"):  # the dispatcher names it by module
+        if service == "awslambda":  # the dispatcher names services by moto module
             # Every Lambda route of moto maps to LambdaResponse.dispatch; rebind them all.
             view = convert_to_flask_response(lambda_response.dispatch)
             for endpoint in list(app.view_functions):

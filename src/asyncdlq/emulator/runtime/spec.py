@@ -40,6 +40,8 @@ class FunctionSpec:
     def environment_key(self) -> str:
         """Identifies one execution environment generation: any change means new workers."""
         parts = [
+            self.function_arn,
+            self.version,
             self.code_sha256,
             self.handler,
             self.runtime,

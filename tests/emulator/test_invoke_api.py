@@ -1,0 +1,148 @@
+"""The Invoke API answers as AWS does (facts §1) and the function config round-trips."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from .conftest import FAILING, SUCCEEDING
+
+
+def test_event_invoke_returns_202_with_empty_body_and_a_request_id(aws, deploy) -> None:
+    fn = deploy(SUCCEEDING)
+    response = aws.client("lambda").invoke(
+        FunctionName=fn.name, InvocationType="Event", Payload=b'{"key1": "value1"}'
+    )
+    assert response["StatusCode"] == 202
+    assert response["Payload"].read() == b""
+    headers = response["ResponseMetadata"]["HTTPHeaders"]
+    uuid.UUID(headers["x-amzn-requestid"])  # a Lambda request ID is a UUID
+    for absent in ("x-amz-executed-version", "x-amz-function-error", "x-amz-log-result"):
+        assert absent not in headers
+
+
+def test_dry_run_returns_204_and_runs_nothing(aws, deploy) -> None:
+    fn = deploy(SUCCEEDING)
+    response = aws.client("lambda").invoke(FunctionName=fn.name, InvocationType="DryRun")
+    assert response["StatusCode"] == 204
+    assert response["Payload"].read() == b""
+    # Nothing ran, so nothing created the function's log group.
+    groups = aws.client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{fn.name}")
+    assert groups["logGroups"] == []
+
+
+def test_sync_invoke_returns_the_result(aws, deploy) -> None:
+    fn = deploy(SUCCEEDING)
+    response = aws.client("lambda").invoke(FunctionName=fn.name, Payload=b'{"key1": "value1"}')
+    assert response["StatusCode"] == 200
+    assert response["ExecutedVersion"] == "$LATEST"
+    assert "FunctionError" not in response
+    assert response["Payload"].read() == b'"value1"'
+
+
+def test_sync_error_is_unhandled_with_the_runtime_error_payload(aws, deploy) -> None:
+    fn = deploy(FAILING)
+    response = aws.client("lambda").invoke(FunctionName=fn.name, Payload=b'{"key1": "value1"}')
+    request_id = response["ResponseMetadata"]["RequestId"]
+    assert response["StatusCode"] == 200
+    assert response["FunctionError"] == "Unhandled"
+    raw = response["Payload"].read().decode()
+    error = json.loads(raw)
+    assert list(error) == ["errorMessage", "errorType", "requestId", "stackTrace"]
+    assert error["errorMessage"] == "Something went wrong"
+    assert error["errorType"] == "Exception"
+    assert error["requestId"] == request_id
+    assert error["stackTrace"] == [
+        '  File "/var/task/handler.py", line 4, in lambda_handler\n'
+        '    raise Exception("Something went wrong")\n'
+    ]
+    assert raw == json.dumps(error)  # default separators, as the runtime writes it
+
+
+def test_timeout_payload_is_compact_and_names_the_request(aws, deploy) -> None:
+    fn = deploy("import time\ndef lambda_handler(event, context):\n    time.sleep(5)\n", timeout=1)
+    response = aws.client("lambda").invoke(FunctionName=fn.name, Payload=b"{}")
+    request_id = response["ResponseMetadata"]["RequestId"]
+    assert response["FunctionError"] == "Unhandled"
+    assert response["Payload"].read().decode() == (
+        '{"errorType":"Sandbox.Timedout","errorMessage":"RequestId: '
+        f'{request_id} Error: Task timed out after 1.00 seconds"}}'
+    )
+
+
+def test_sys_exit_is_a_runtime_exit_error(aws, deploy) -> None:
+    fn = deploy("import sys\ndef lambda_handler(event, context):\n    sys.exit()\n")
+    response = aws.client("lambda").invoke(FunctionName=fn.name, Payload=b"{}")
+    request_id = response["ResponseMetadata"]["RequestId"]
+    assert json.loads(response["Payload"].read()) == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {request_id} Error: Runtime exited without providing a reason",
+    }
+
+
+def test_unknown_function_is_404_with_the_qualified_arn(aws) -> None:
+    with pytest.raises(ClientError) as caught:
+        aws.client("lambda").invoke(
+            FunctionName="no-such-fn", InvocationType="Event", Payload=b"{}"
+        )
+    error = caught.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert error["Error"]["Code"] == "ResourceNotFoundException"
+    assert error["Error"]["Message"] == (
+        "Function not found: arn:aws:lambda:us-east-1:123456789012:function:no-such-fn:$LATEST"
+    )
+
+
+def test_oversized_async_payload_is_413(aws, deploy) -> None:
+    fn = deploy(SUCCEEDING)
+    payload = json.dumps({"key1": "x" * 5000}).encode()  # the test emulator's limit is 4096
+    with pytest.raises(ClientError) as caught:
+        aws.client("lambda").invoke(FunctionName=fn.name, InvocationType="Event", Payload=payload)
+    error = caught.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 413
+    assert error["Error"]["Code"] == "RequestEntityTooLargeException"
+    assert error["Error"]["Message"] == (
+        f"{len(payload)} byte payload is too large for the Event invocation type (limit 4096 bytes)"
+    )
+
+
+def test_dead_letter_config_round_trips_and_can_be_removed(aws, deploy) -> None:
+    fn = deploy(SUCCEEDING)
+    lam = aws.client("lambda")
+    config = lam.get_function_configuration(FunctionName=fn.name)
+    assert config["DeadLetterConfig"] == {"TargetArn": fn.queue_arn}
+    lam.update_function_configuration(FunctionName=fn.name, DeadLetterConfig={"TargetArn": ""})
+    assert "DeadLetterConfig" not in lam.get_function_configuration(FunctionName=fn.name)
+
+
+def test_put_event_invoke_config_replaces_and_update_merges(aws, deploy) -> None:
+    fn = deploy(SUCCEEDING, retries=1, max_age=600)
+    lam = aws.client("lambda")
+    lam.put_function_event_invoke_config(FunctionName=fn.name, MaximumRetryAttempts=0)
+    got = lam.get_function_event_invoke_config(FunctionName=fn.name)
+    assert got["MaximumRetryAttempts"] == 0
+    assert "MaximumEventAgeInSeconds" not in got  # Put replaced the whole config
+    lam.update_function_event_invoke_config(FunctionName=fn.name, MaximumEventAgeInSeconds=120)
+    got = lam.get_function_event_invoke_config(FunctionName=fn.name)
+    assert (got["MaximumRetryAttempts"], got["MaximumEventAgeInSeconds"]) == (0, 120)
+    listed = lam.list_function_event_invoke_configs(FunctionName=fn.name)
+    assert len(listed["FunctionEventInvokeConfigs"]) == 1
+
+
+def test_event_invoke_config_validation_messages(aws, deploy) -> None:
+    fn = deploy(SUCCEEDING, retries=None)
+    lam = aws.client("lambda")
+    with pytest.raises(ClientError) as caught:
+        lam.get_function_event_invoke_config(FunctionName=fn.name)
+    assert caught.value.response["Error"]["Message"] == (
+        f"The function {fn.arn}:$LATEST doesn't have an EventInvokeConfig"
+    )
+    with pytest.raises(ClientError) as caught:
+        lam.put_function_event_invoke_config(FunctionName=fn.name)
+    assert caught.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert caught.value.response["Error"]["Message"] == (
+        "You must specify at least one of error handling or destination setting."
+    )
