@@ -1,0 +1,15 @@
+"""The tutorial's demo function: returns ``event["key1"]``, or fails on purpose.
+
+The tutorial simulates a failure by editing the code. Here SIMULATE_FAILURE=1 (set by the
+module's ``simulate_failure`` variable) turns the failure on instead, so one zip covers both the
+success path and the retry-then-dead-letter-queue path.
+"""
+
+import os
+
+
+def lambda_handler(event, context):
+    print("Lambda event:", event)
+    if os.environ.get("SIMULATE_FAILURE") == "1":
+        raise Exception("Something went wrong")
+    return event["key1"]
