@@ -105,7 +105,7 @@ resource "aws_lambda_function" "this" {
   lifecycle {
     precondition {
       condition     = fileexists(local.package_path)
-      error_message = "No deployment zip at ${local.package_path}; build it first with `python -m asyncdlq package` (or asyncdlq.packaging.build_zip(\"lambda\", \"build/lambda.zip\")), or set package_path."
+      error_message = "No deployment zip at ${local.package_path}; build it first with `make package` (or `asyncdlq package lambda build/lambda.zip`), or set package_path."
     }
   }
 }

@@ -1,0 +1,303 @@
+"""Find or start the local AWS emulator (``python -m asyncdlq emulator``) for a test session.
+
+An emulator already answering at the endpoint is used as is (a developer may keep one running);
+otherwise one is started in the background and stopped again by whoever started it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .progress import say
+
+HEALTH_PATH = "/_asyncdlq/health"
+START_TIMEOUT_S = 30.0
+STOP_GRACE_S = 10.0
+PID_FILE = "emulator.pid"
+LOG_FILE = "emulator.log"
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+# Popen objects of emulators started here, so stop() can reap them (a zombie still "exists"
+# for os.kill(pid, 0) and would look alive until the SIGKILL deadline).
+_started: dict[int, subprocess.Popen[bytes]] = {}
+
+
+class EmulatorError(RuntimeError):
+    """The emulator cannot be found or started; the message says what to do."""
+
+
+class PortTakenError(EmulatorError):
+    """Something other than the asyncdlq emulator listens at the endpoint."""
+
+
+@dataclass(frozen=True)
+class EmulatorInfo:
+    endpoint: str
+    pid: int | None
+    time_scale: float | None
+    started_here: bool
+
+
+def parse_time_scale(text: str) -> float:
+    """'1/60', '0.5' or '1' -> float; the error names EMULATOR_TIME_SCALE."""
+    try:
+        value = float(Fraction(text.strip()))
+    except (ValueError, ZeroDivisionError):
+        value = 0.0
+    if value <= 0:
+        raise EmulatorError(
+            f"EMULATOR_TIME_SCALE={text!r} is not a positive number; use e.g. 1/60 or 0.05"
+        )
+    return value
+
+
+def _host_port(endpoint: str) -> tuple[str, int]:
+    parts = urlsplit(endpoint)
+    if not parts.hostname:
+        raise EmulatorError(f"endpoint {endpoint!r} has no host; use e.g. http://127.0.0.1:4599")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.hostname, port
+
+
+def _accepts_connections(host: str, port: int, timeout_s: float) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+def _not_ours(endpoint: str, why: str) -> PortTakenError:
+    host, port = _host_port(endpoint)
+    return PortTakenError(
+        f"{endpoint} is in use by something that is not the asyncdlq emulator ({why}). "
+        f"Stop what listens on port {port}, or set ASYNCDLQ_ENDPOINT to a free port, "
+        f"e.g. ASYNCDLQ_ENDPOINT=http://{host}:{port + 1}"
+    )
+
+
+def is_answering(endpoint: str, timeout_s: float = 2.0) -> dict[str, Any] | None:
+    """The emulator's health JSON when it answers at ``endpoint``; None when nothing listens.
+
+    Raises PortTakenError when something listens there but is not our emulator, so callers
+    don't try to start a second server on a taken port.
+    """
+    host, port = _host_port(endpoint)
+    if not _accepts_connections(host, port, timeout_s):
+        return None
+    url = endpoint.rstrip("/") + HEALTH_PATH
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+            status, body = response.status, response.read(64 * 1024)
+    except urllib.error.HTTPError as exc:
+        raise _not_ours(endpoint, f"GET {HEALTH_PATH} returned HTTP {exc.code}") from None
+    except (OSError, ValueError) as exc:  # includes timeouts and non-HTTP replies
+        raise _not_ours(endpoint, f"GET {HEALTH_PATH} failed: {exc}") from None
+    try:
+        health = json.loads(body)
+    except ValueError:
+        health = None
+    if status != 200 or not isinstance(health, dict) or health.get("status") != "ok":
+        raise _not_ours(endpoint, f"GET {HEALTH_PATH} returned HTTP {status}: {body[:200]!r}")
+    return health
+
+
+def _log_tail(path: Path, lines: int = 40) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:]) or "(log is empty)"
+
+
+def _gone(pid: int) -> bool:
+    popen = _started.get(pid)
+    if popen is not None:
+        return popen.poll() is not None
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _wait_gone(pid: int, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if _gone(pid):
+            return True
+        time.sleep(0.1)
+    return _gone(pid)
+
+
+def _signal(pid: int, sig: int) -> None:
+    # start_new_session made the emulator a group leader: signal the group so the function
+    # workers it spawned go too.
+    try:
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, sig)
+        else:
+            os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _looks_like_emulator(pid: int) -> bool:
+    """Guard against a stale pid file whose pid now belongs to an unrelated process."""
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if not cmdline.exists():
+        return True  # no /proc (macOS): trust the pid file
+    with contextlib.suppress(OSError):
+        args = cmdline.read_bytes().split(b"\0")
+        return b"asyncdlq" in args and b"emulator" in args
+    return False
+
+
+def start_background(endpoint: str, *, time_scale: float, state_dir: Path) -> int:
+    """Start the emulator detached, logging to state_dir/emulator.log; return its pid once its
+    health check answers (at most 30 s)."""
+    host, port = _host_port(endpoint)
+    if host not in _LOCAL_HOSTS:
+        raise EmulatorError(
+            f"nothing answers at {endpoint}, and it is not on this machine so it can't be started "
+            "here; start the emulator there, or unset ASYNCDLQ_ENDPOINT to use a local one"
+        )
+    bind = "127.0.0.1" if host == "localhost" else host
+    state_dir.mkdir(parents=True, exist_ok=True)
+    log_path = state_dir / LOG_FILE
+    pid_path = state_dir / PID_FILE
+    cmd = [
+        sys.executable,
+        "-m",
+        "asyncdlq",
+        "emulator",
+        "--host",
+        bind,
+        "--port",
+        str(port),
+        "--time-scale",
+        repr(float(time_scale)),
+    ]
+    say(f"starting emulator on {endpoint} (time scale {time_scale:g}), log {log_path}")
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C on the test run must not kill it mid-teardown
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    _started[proc.pid] = proc
+    pid_path.write_text(f"{proc.pid}\n")
+    started = time.monotonic()
+    while True:
+        code = proc.poll()
+        if code is not None:
+            pid_path.unlink(missing_ok=True)
+            _started.pop(proc.pid, None)
+            raise EmulatorError(
+                f"the emulator exited with code {code} during start-up "
+                f"({' '.join(cmd)}); last lines of {log_path}:\n{_log_tail(log_path)}"
+            )
+        try:
+            health = is_answering(endpoint, timeout_s=1.0)
+        except PortTakenError as exc:
+            stop(state_dir)
+            raise PortTakenError(
+                f"{exc}\nLast lines of {log_path} (the emulator started here):\n"
+                f"{_log_tail(log_path)}"
+            ) from None
+        if health is not None:
+            say(f"emulator answering on {endpoint} after {time.monotonic() - started:.1f}s")
+            return proc.pid
+        if time.monotonic() - started > START_TIMEOUT_S:
+            stop(state_dir)
+            raise EmulatorError(
+                f"the emulator did not answer {endpoint}{HEALTH_PATH} within "
+                f"{START_TIMEOUT_S:g}s; last lines of {log_path}:\n{_log_tail(log_path)}"
+            )
+        time.sleep(0.2)
+
+
+def stop(state_dir: Path) -> bool:
+    """Stop the emulator named in state_dir/emulator.pid (SIGTERM, SIGKILL after 10 s).
+
+    Returns True when a running emulator was stopped, False when there was none.
+    """
+    pid_path = state_dir / PID_FILE
+    try:
+        pid = int(pid_path.read_text().strip())
+    except (OSError, ValueError):
+        return False
+    try:
+        if _gone(pid) or (pid not in _started and not _looks_like_emulator(pid)):
+            return False
+        _signal(pid, signal.SIGTERM)
+        if not _wait_gone(pid, STOP_GRACE_S):
+            say(f"emulator (pid {pid}) ignored SIGTERM for {STOP_GRACE_S:g}s; killing it")
+            _signal(pid, signal.SIGKILL)
+            _wait_gone(pid, 5.0)
+        return True
+    finally:
+        popen = _started.pop(pid, None)
+        if popen is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                popen.wait(timeout=1)
+        pid_path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def running_emulator(
+    endpoint: str, time_scale: float, state_dir: Path, *, keep: bool = False
+) -> Iterator[EmulatorInfo]:
+    """Use the emulator answering at ``endpoint``, or start one and stop it on exit.
+
+    ``keep=True`` leaves a started emulator running (kept stacks live only inside it).
+    """
+    health = is_answering(endpoint)
+    if health is not None:
+        running_scale = health.get("time_scale")
+        if isinstance(running_scale, (int, float)) and abs(running_scale - time_scale) > 1e-9:
+            say(
+                f"using the emulator already on {endpoint} with time scale {running_scale:g} "
+                f"(this run asked for {time_scale:g}; timings follow the running one)"
+            )
+        yield EmulatorInfo(endpoint, health.get("pid"), running_scale, started_here=False)
+        return
+    try:
+        pid = start_background(endpoint, time_scale=time_scale, state_dir=state_dir)
+    except EmulatorError:
+        # Another test run may have won the race for the port; use its emulator if so.
+        health = is_answering(endpoint)
+        if health is None:
+            raise
+        yield EmulatorInfo(endpoint, health.get("pid"), health.get("time_scale"), False)
+        return
+    try:
+        yield EmulatorInfo(endpoint, pid, time_scale, started_here=True)
+    finally:
+        if keep:
+            _started.pop(pid, None)
+            say(f"left the emulator running on {endpoint} (pid {pid}); stop it with: kill {pid}")
+        else:
+            stop(state_dir)

@@ -1,0 +1,398 @@
+"""One Terraform working directory under test: init, apply, outputs, plan, destroy.
+
+Built on tftest, with its pitfalls closed (see /work/shared/aws-async-facts.md §8):
+- every call gets the project's environment from ``terraform_env`` and nothing else, so a
+  user's AWS_PROFILE or session token can't leak into a local run;
+- ``setup(cleanup_on_exit=False)``: tftest would otherwise delete the state when its object is
+  garbage-collected, orphaning whatever was created;
+- ``-input=false`` on every call, destroy included, so terraform never waits on a prompt;
+- every call has a hard timeout that stops terraform's whole process group;
+- stdout and stderr are read together (``communicate``), so verbose terraform can't fill a pipe.
+
+Each stack gets its own workspace and data directory (derived from the directory, variables and
+target) so the same configuration can be applied with different variables, or to the emulator and
+to AWS, without one run's state replacing another's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shlex
+import signal
+import subprocess
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Union
+
+import tftest
+
+from ..target import Target
+from ..terraform_env import terraform_env
+from .progress import say
+
+VarValue = Union[str, int, float, bool, list, dict, "os.PathLike[str]"]
+
+# Commands slow enough to deserve progress lines; output/state/show are instant.
+_ANNOUNCED = frozenset({"init", "apply", "plan", "destroy", "refresh"})
+# Time terraform gets after SIGINT to stop gracefully and save its state before SIGKILL.
+DEFAULT_KILL_GRACE_S = 15.0
+
+
+class TerraformCommandError(tftest.TerraformTestError):
+    """A terraform command failed; the message carries terraform's own error output.
+
+    ``args[1]`` is terraform's stderr, as in tftest, so ``cmd_error`` keeps working.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        command: Sequence[str],
+        returncode: int | None,
+        stdout: str,
+        stderr: str,
+    ) -> None:
+        super().__init__(message, stderr)
+        self.command = list(command)
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+class TerraformTimeoutError(TerraformCommandError):
+    """A terraform command ran past its timeout and was stopped."""
+
+
+def _tail(text: str, lines: int = 30) -> str:
+    kept = text.strip().splitlines()[-lines:]
+    return "\n".join(kept)
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def _stop_process_group(proc: subprocess.Popen[str], grace_s: float) -> tuple[str, str]:
+    """Interrupt, then kill, the process group of ``proc``; return the output read so far.
+
+    SIGINT first because terraform handles it by finishing in-flight calls and writing state,
+    which keeps a later destroy able to find what was created.
+    """
+    _signal_group(proc.pid, signal.SIGINT)
+    try:
+        return proc.communicate(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        pass
+    except BaseException:
+        _signal_group(proc.pid, signal.SIGKILL)
+        raise
+    _signal_group(proc.pid, signal.SIGKILL)
+    try:
+        return proc.communicate(timeout=5)
+    except subprocess.TimeoutExpired:
+        # Something that left the group still holds the pipes; don't wait on it forever.
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
+        proc.wait(timeout=5)
+        return "", ""
+
+
+def run_with_timeout(
+    cmdline: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str],
+    env: Mapping[str, str],
+    timeout_s: float,
+    kill_grace_s: float = DEFAULT_KILL_GRACE_S,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``cmdline`` to completion or stop it after ``timeout_s`` (raising TerraformTimeoutError).
+
+    Its own session gives it its own process group, so a timeout also stops the provider plugins
+    and local-exec children terraform started, without signalling the caller.
+    """
+    try:
+        proc = subprocess.Popen(
+            list(cmdline),
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            start_new_session=True,
+        )
+    except FileNotFoundError as exc:
+        raise TerraformCommandError(
+            f"{cmdline[0]!r} was not found on PATH; install Terraform >= 1.5 or put it on PATH",
+            command=cmdline,
+            returncode=None,
+            stdout="",
+            stderr=str(exc),
+        ) from exc
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        stdout, stderr = _stop_process_group(proc, kill_grace_s)
+        shown = " ".join(cmdline[:2])
+        raise TerraformTimeoutError(
+            f"`{shown}` in {cwd} did not finish within {timeout_s:g}s and was stopped"
+            f"\n--- last stdout ---\n{_tail(stdout)}\n--- last stderr ---\n{_tail(stderr)}",
+            command=cmdline,
+            returncode=proc.returncode,
+            stdout=stdout,
+            stderr=stderr,
+        ) from None
+    except BaseException:
+        # Ctrl-C reaches only our process group; terraform sits in its own and must be told.
+        _stop_process_group(proc, kill_grace_s)
+        raise
+    return subprocess.CompletedProcess(list(cmdline), proc.returncode, stdout, stderr)
+
+
+class _TimedTerraformTest(tftest.TerraformTest):
+    """tftest with a fixed environment, a timeout on every command and progress lines."""
+
+    def __init__(
+        self,
+        tfdir: Path,
+        *,
+        env: Mapping[str, str],
+        timeout_s: float,
+        label: str,
+        cache_dir: Path,
+    ) -> None:
+        # cache_dir given so tftest skips inspect.stack(), which is slow under pytest.
+        super().__init__(str(tfdir), env=dict(env), cache_dir=str(cache_dir))
+        # tftest starts from os.environ and only adds ``env``; replace it so keys that
+        # terraform_env removed on purpose (AWS_PROFILE on a local target) stay removed.
+        self.env = dict(env)
+        self.timeout_s = timeout_s
+        self.kill_grace_s = DEFAULT_KILL_GRACE_S
+        self.label = label
+
+    def execute_command(self, cmd: str, *cmd_args: str) -> tftest.TerraformCommandOutput:
+        return self.run(cmd, *cmd_args)
+
+    def run(
+        self, cmd: str, *cmd_args: str, ok: Sequence[int] = (0,)
+    ) -> tftest.TerraformCommandOutput:
+        cmdline = [self.binary, cmd, *cmd_args]
+        announce = cmd in _ANNOUNCED
+        if announce:
+            say(f"terraform {cmd} ({self.label}) ...")
+        started = time.monotonic()
+        try:
+            done = run_with_timeout(
+                cmdline,
+                cwd=self.tfdir,
+                env=self.env,
+                timeout_s=self.timeout_s,
+                kill_grace_s=self.kill_grace_s,
+            )
+        except TerraformTimeoutError:
+            say(f"terraform {cmd} ({self.label}) timed out after {self.timeout_s:g}s; stopped it")
+            raise
+        elapsed = time.monotonic() - started
+        if done.returncode not in ok:
+            if announce:
+                say(f"terraform {cmd} ({self.label}) failed in {elapsed:.1f}s")
+            detail = done.stderr.strip() or _tail(done.stdout)
+            raise TerraformCommandError(
+                f"terraform {cmd} failed with exit code {done.returncode} in {self.label}:\n"
+                f"{detail}",
+                command=cmdline,
+                returncode=done.returncode,
+                stdout=done.stdout,
+                stderr=done.stderr,
+            )
+        if announce:
+            say(f"terraform {cmd} ({self.label}) done in {elapsed:.1f}s")
+        return tftest.TerraformCommandOutput(done.returncode, done.stdout, done.stderr)
+
+
+def _plain(name: str, value: Any) -> Any:
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (str, int, float, bool, list, dict)) or value is None:
+        return value
+    raise TypeError(
+        f"variable {name!r} has a {type(value).__name__}; use str, int, float, bool, list or dict"
+    )
+
+
+def _label(tfdir: Path) -> str:
+    try:
+        return tfdir.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return tfdir.as_posix()
+
+
+def stack_key(tfdir: Path, variables: Mapping[str, Any], target: Target) -> str:
+    """A short stable name for (directory, variables, target): the stack's workspace."""
+    material = json.dumps(
+        {
+            "tfdir": str(tfdir),
+            "variables": variables,
+            "target": [target.name, target.region, target.endpoint_url],
+        },
+        sort_keys=True,
+    )
+    return f"adlq-{target.name}-{hashlib.sha256(material.encode()).hexdigest()[:10]}"
+
+
+class Stack:
+    """A Terraform root module applied with fixed variables against one target.
+
+    ``with stack.lifecycle(): ...`` (or ``with stack: ...``) applies, runs the body, and always
+    destroys: destroy is armed before apply starts, so a half-finished apply is cleaned up too.
+    """
+
+    def __init__(
+        self,
+        tfdir: str | os.PathLike[str],
+        *,
+        variables: Mapping[str, VarValue],
+        target: Target,
+        state_dir: Path,
+        timeout_s: float = 900,
+        workspace: str | None = None,
+    ) -> None:
+        self.tfdir = Path(tfdir).resolve()
+        if not self.tfdir.is_dir():
+            raise FileNotFoundError(f"terraform directory {self.tfdir} does not exist")
+        self.variables = {name: _plain(name, value) for name, value in variables.items()}
+        self.target = target
+        self.state_dir = Path(state_dir).resolve()
+        self.timeout_s = timeout_s
+        self.workspace = workspace or stack_key(self.tfdir, self.variables, target)
+        self.work_dir = self.state_dir / "stacks" / self.workspace
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        # A JSON var file keeps types exact: tftest's -var k=v turns True into "True",
+        # which terraform rejects for a bool variable.
+        self.var_file = self.work_dir / "terraform.tfvars.json"
+        self.var_file.write_text(json.dumps(self.variables, indent=2, sort_keys=True) + "\n")
+        env = terraform_env(target, self.state_dir)
+        # Own data dir and workspace: providers and state never mix with another stack's.
+        env["TF_DATA_DIR"] = str(self.work_dir / "tf-data")
+        env["TF_WORKSPACE"] = self.workspace
+        self.env = env
+        self._tf = _TimedTerraformTest(
+            self.tfdir,
+            env=env,
+            timeout_s=timeout_s,
+            label=_label(self.tfdir),
+            cache_dir=self.work_dir / "tftest-cache",
+        )
+        self._lifecycle: contextlib.AbstractContextManager[Stack] | None = None
+
+    def __repr__(self) -> str:
+        return f"Stack({_label(self.tfdir)!r}, workspace={self.workspace!r})"
+
+    # --- single commands -------------------------------------------------------------------
+
+    def init(self) -> str:
+        return self._tf.setup(cleanup_on_exit=False, input=False, color=False)
+
+    def apply(self) -> str:
+        return self._tf.apply(
+            input=False, color=False, auto_approve=True, tf_var_file=str(self.var_file)
+        )
+
+    def outputs(self) -> dict[str, Any]:
+        """Root module outputs as plain values (sensitive ones included)."""
+        result = self._tf.run("output", "-json", "-no-color")
+        try:
+            raw = json.loads(result.out or "{}")
+        except json.JSONDecodeError as exc:
+            raise TerraformCommandError(
+                f"terraform output -json in {self._tf.label} did not print JSON: {exc}",
+                command=["terraform", "output", "-json"],
+                returncode=result.retcode,
+                stdout=result.out,
+                stderr=result.err,
+            ) from exc
+        return {name: entry.get("value") for name, entry in raw.items()}
+
+    def plan_exit_code(self) -> int:
+        """0 when the infrastructure matches the configuration, 2 when a change is pending."""
+        result = self._tf.run(
+            "plan",
+            "-detailed-exitcode",
+            "-input=false",
+            "-no-color",
+            f"-var-file={self.var_file}",
+            ok=(0, 2),
+        )
+        return result.retcode
+
+    def destroy(self) -> str:
+        # tftest's destroy leaves out -input=false unless asked.
+        return self._tf.destroy(
+            input=False, color=False, auto_approve=True, tf_var_file=str(self.var_file)
+        )
+
+    def resources(self) -> list[str]:
+        """Addresses in the state (empty after a complete destroy)."""
+        return self._tf.run("state", "list").out.split()
+
+    def destroy_hint(self) -> str:
+        """A shell command that destroys this stack later (for kept or leaked runs)."""
+        keep = [*self.target.env(), "TF_CLI_CONFIG_FILE", "TF_DATA_DIR", "TF_WORKSPACE"]
+        assignments = " ".join(f"{k}={shlex.quote(self.env[k])}" for k in keep if self.env.get(k))
+        return (
+            f"cd {shlex.quote(str(self.tfdir))} && {assignments} terraform destroy"
+            f" -auto-approve -input=false -var-file={shlex.quote(str(self.var_file))}"
+        )
+
+    # --- apply ... destroy -----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lifecycle(self, *, keep: bool = False) -> Iterator[Stack]:
+        """init, apply, yield, destroy; destroy also runs when apply or the body fails.
+
+        A destroy failure after an earlier error is reported (progress line, exception note)
+        but the earlier error is the one raised. ``keep=True`` skips destroy and says how to
+        run it later.
+        """
+        self.init()
+        try:
+            self.apply()
+            yield self
+        except BaseException as exc:
+            if keep:
+                say(f"kept {self!r} after an error; destroy later with:\n  {self.destroy_hint()}")
+                raise
+            try:
+                self.destroy()
+            except Exception as destroy_exc:
+                first_line = str(destroy_exc).strip().splitlines()[:1]
+                note = (
+                    f"terraform destroy also failed ({''.join(first_line)}); resources may be "
+                    f"left. Destroy later with: {self.destroy_hint()}"
+                )
+                say(note)
+                if hasattr(exc, "add_note"):  # Python 3.11+
+                    exc.add_note(note)
+            raise
+        if keep:
+            say(f"kept {self!r}; destroy later with:\n  {self.destroy_hint()}")
+            return
+        self.destroy()
+
+    def __enter__(self) -> Stack:
+        self._lifecycle = self.lifecycle()
+        return self._lifecycle.__enter__()
+
+    def __exit__(self, *exc_info: Any) -> bool | None:
+        lifecycle, self._lifecycle = self._lifecycle, None
+        assert lifecycle is not None, "Stack.__exit__ without __enter__"
+        return lifecycle.__exit__(*exc_info)

@@ -1,0 +1,267 @@
+"""Finding, starting and stopping the emulator, with stand-ins for it (no real emulator needed).
+
+The stand-in is a small Python server started through a fake ``sys.executable``, so
+start_background runs its real Popen / health-wait / pid-file / stop code paths.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from asyncdlq.harness import emulator_process as ep
+
+FAKE_EMULATOR = textwrap.dedent(
+    """
+    import http.server, json, os, signal, sys, time
+
+    args = sys.argv[1:]
+    assert args[:3] == ["-m", "asyncdlq", "emulator"], args
+    opts = dict(zip(args[3::2], args[4::2]))
+    mode = os.environ.get("FAKE_EMULATOR_MODE", "ok")
+    print("fake emulator", mode, opts, flush=True)
+    if mode == "die":
+        print("boom: cannot bind", file=sys.stderr, flush=True)
+        sys.exit(3)
+    if mode == "silent":
+        time.sleep(600)
+    if mode == "ignore_term":
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps({"status": "ok", "pid": os.getpid(),
+                               "time_scale": float(opts["--time-scale"])}).encode()
+            self.send_response(200 if self.path == "/_asyncdlq/health" else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    http.server.HTTPServer((opts["--host"], int(opts["--port"])), Health).serve_forever()
+    """
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.fixture
+def fake_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """fake_python(mode): make start_background launch the stand-in in that mode."""
+    script = tmp_path / "fake_emulator.py"
+    script.write_text(FAKE_EMULATOR)
+    launcher = tmp_path / "python"
+    launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{script}" "$@"\n')
+    launcher.chmod(launcher.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setattr(sys, "executable", str(launcher))
+
+    def use(mode: str) -> None:
+        monkeypatch.setenv("FAKE_EMULATOR_MODE", mode)
+
+    return use
+
+
+@pytest.fixture
+def endpoint() -> str:
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture
+def raw_listener() -> Iterator[str]:
+    """A TCP listener that accepts and hangs up without speaking HTTP."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def test_nothing_listening_is_none(endpoint: str) -> None:
+    assert ep.is_answering(endpoint) is None
+
+
+def test_our_health_answer_is_returned(fake_emulator_endpoint: str) -> None:
+    health = ep.is_answering(fake_emulator_endpoint)
+    assert health is not None and health["status"] == "ok" and health["pid"] == os.getpid()
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(404, b"<html>Not Found</html>"), (200, b"hello"), (200, b'{"status": "starting"}')],
+)
+def test_a_foreign_http_server_is_a_clear_error(
+    http_server: Callable[[int, bytes], str], status: int, body: bytes
+) -> None:
+    other = http_server(status, body)
+    with pytest.raises(ep.PortTakenError) as caught:
+        ep.is_answering(other)
+    message = str(caught.value)
+    assert "not the asyncdlq emulator" in message
+    assert "ASYNCDLQ_ENDPOINT=http://127.0.0.1:" in message
+
+
+def test_a_non_http_listener_is_a_clear_error(raw_listener: str) -> None:
+    with pytest.raises(ep.PortTakenError, match="ASYNCDLQ_ENDPOINT"):
+        ep.is_answering(raw_listener)
+
+
+def test_running_emulator_refuses_a_taken_port_without_starting_anything(
+    http_server: Callable[[int, bytes], str], tmp_path: Path, fake_python: Callable[[str], None]
+) -> None:
+    fake_python("ok")
+    other = http_server(404, b"nope")
+    with pytest.raises(ep.PortTakenError), ep.running_emulator(other, 1 / 60, tmp_path):
+        pytest.fail("entered the context on a foreign port")
+    assert not (tmp_path / ep.PID_FILE).exists()
+
+
+def test_running_emulator_reuses_one_that_answers(
+    fake_emulator_endpoint: str, tmp_path: Path
+) -> None:
+    with ep.running_emulator(fake_emulator_endpoint, 1 / 60, tmp_path) as info:
+        assert not info.started_here
+        assert info.pid == os.getpid()
+    assert not (tmp_path / ep.PID_FILE).exists()
+
+
+def test_start_then_stop(endpoint: str, tmp_path: Path, fake_python: Callable[[str], None]) -> None:
+    fake_python("ok")
+    with ep.running_emulator(endpoint, 0.5, tmp_path) as info:
+        assert info.started_here
+        pid = int((tmp_path / ep.PID_FILE).read_text())
+        assert pid == info.pid and _alive(pid)
+        health = ep.is_answering(endpoint)
+        assert health is not None and health["pid"] == pid and health["time_scale"] == 0.5
+        assert "fake emulator ok" in (tmp_path / ep.LOG_FILE).read_text()
+    assert not _alive(pid)
+    assert not (tmp_path / ep.PID_FILE).exists()
+    assert ep.is_answering(endpoint) is None
+
+
+def test_keep_leaves_a_started_emulator_running_for_a_later_stop(
+    endpoint: str, tmp_path: Path, fake_python: Callable[[str], None]
+) -> None:
+    fake_python("ok")
+    with ep.running_emulator(endpoint, 1.0, tmp_path, keep=True) as info:
+        pid = info.pid
+    assert pid is not None and _alive(pid)
+    assert ep.is_answering(endpoint) is not None
+    # A later stop() (another process, or `make` after --asyncdlq-keep) finds it by pid file.
+    assert ep.stop(tmp_path) is True
+    assert not _alive(pid)
+
+
+def test_stop_kills_an_emulator_that_ignores_sigterm(
+    endpoint: str,
+    tmp_path: Path,
+    fake_python: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_python("ignore_term")
+    monkeypatch.setattr(ep, "STOP_GRACE_S", 1.0)
+    pid = ep.start_background(endpoint, time_scale=1.0, state_dir=tmp_path)
+    started = time.monotonic()
+    assert ep.stop(tmp_path) is True
+    assert time.monotonic() - started < 5
+    assert not _alive(pid)
+    assert ep.stop(tmp_path) is False  # nothing left to stop
+
+
+def test_an_emulator_that_dies_at_start_shows_its_log(
+    endpoint: str, tmp_path: Path, fake_python: Callable[[str], None]
+) -> None:
+    fake_python("die")
+    with pytest.raises(ep.EmulatorError, match="exited with code 3") as caught:
+        ep.start_background(endpoint, time_scale=1.0, state_dir=tmp_path)
+    assert "boom: cannot bind" in str(caught.value)
+    assert not (tmp_path / ep.PID_FILE).exists()
+
+
+def test_an_emulator_that_never_answers_is_stopped(
+    endpoint: str,
+    tmp_path: Path,
+    fake_python: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_python("silent")
+    monkeypatch.setattr(ep, "START_TIMEOUT_S", 1.0)
+    with pytest.raises(ep.EmulatorError, match="did not answer") as caught:
+        ep.start_background(endpoint, time_scale=1.0, state_dir=tmp_path)
+    assert "fake emulator silent" in str(caught.value)
+    assert not (tmp_path / ep.PID_FILE).exists()
+    assert not any(_alive(pid) for pid in ep._started)
+
+
+def test_stale_pid_file_of_another_process_is_left_alone(tmp_path: Path) -> None:
+    # The pid now belongs to a process that is not an emulator: stop() must not signal it.
+    decoy = subprocess.Popen(["sleep", "60"])
+    try:
+        (tmp_path / ep.PID_FILE).write_text(f"{decoy.pid}\n")
+        assert ep.stop(tmp_path) is False
+        assert decoy.poll() is None
+        assert not (tmp_path / ep.PID_FILE).exists()
+    finally:
+        decoy.kill()
+        decoy.wait()
+
+
+def test_a_remote_endpoint_is_not_started_here(tmp_path: Path) -> None:
+    with pytest.raises(ep.EmulatorError, match="not on this machine"):
+        ep.start_background("http://192.0.2.1:4599", time_scale=1.0, state_dir=tmp_path)
+
+
+@pytest.mark.parametrize(("text", "value"), [("1/60", 1 / 60), ("0.5", 0.5), (" 1 ", 1.0)])
+def test_parse_time_scale(text: str, value: float) -> None:
+    assert ep.parse_time_scale(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "fast", "1/0", ""])
+def test_parse_time_scale_refuses_nonsense(text: str) -> None:
+    with pytest.raises(ep.EmulatorError, match="EMULATOR_TIME_SCALE"):
+        ep.parse_time_scale(text)
+
+
+def test_health_json_shape_is_what_the_emulator_must_serve(fake_emulator_endpoint: str) -> None:
+    # Documents the contract with src/asyncdlq/emulator: GET /_asyncdlq/health -> this JSON.
+    health = ep.is_answering(fake_emulator_endpoint)
+    assert health is not None
+    assert set(health) >= {"status", "time_scale", "pid"}
+    json.dumps(health)

@@ -1,0 +1,195 @@
+"""The pytest plugin, run as other teams run it: an inner pytest that loads it by entry point."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+STACK = """
+variable "name" { type = string }
+resource "terraform_data" "one" { input = var.name }
+output "value" { value = terraform_data.one.output }
+"""
+
+FAILS_HALFWAY = """
+variable "marker" { type = string }
+resource "terraform_data" "first" {
+  input = var.marker
+  provisioner "local-exec" {
+    when    = destroy
+    command = "echo destroyed >> ${self.input}"
+  }
+}
+resource "terraform_data" "second" {
+  input = terraform_data.first.id
+  lifecycle {
+    precondition {
+      condition     = terraform_data.first.id == "never"
+      error_message = "second refuses to be created"
+    }
+  }
+}
+"""
+
+
+class Project:
+    def __init__(self, root: Path, endpoint: str) -> None:
+        self.root = root
+        self.state_dir = root / "state"
+        self.endpoint = endpoint
+        (root / "pytest.ini").write_text("[pytest]\n")
+
+    def stack(self, name: str, hcl: str) -> Path:
+        path = self.root / name
+        path.mkdir()
+        (path / "main.tf").write_text(hcl)
+        return path
+
+    def run(self, test_source: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        (self.root / "test_inner.py").write_text(textwrap.dedent(test_source))
+        environ = {
+            **os.environ,
+            "TARGET": "local",
+            "ASYNCDLQ_ENDPOINT": self.endpoint,
+            "ASYNCDLQ_STATE_DIR": str(self.state_dir),
+            **env,
+        }
+        environ.pop("PYTEST_ADDOPTS", None)
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                "-q",
+                "--rootdir",
+                str(self.root),
+                "test_inner.py",
+                *args,
+            ],
+            cwd=self.root,
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    def states(self, stack_dir: Path) -> list[list[str]]:
+        """Resource addresses in each workspace state of ``stack_dir``."""
+        states = sorted((stack_dir / "terraform.tfstate.d").glob("*/terraform.tfstate"))
+        return [
+            [f"{r['type']}.{r['name']}" for r in json.loads(p.read_text())["resources"]]
+            for p in states
+        ]
+
+
+@pytest.fixture
+def project(tmp_path: Path, fake_emulator_endpoint: str) -> Project:
+    return Project(tmp_path, fake_emulator_endpoint)
+
+
+def _explain(result: subprocess.CompletedProcess[str]) -> str:
+    return f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+
+
+def test_runs_that_use_no_fixture_start_nothing(project: Project) -> None:
+    result = project.run(
+        """
+        import sys
+
+        def test_plain():
+            assert "boto3" not in sys.modules
+            assert "tftest" not in sys.modules
+        """
+    )
+    assert result.returncode == 0, _explain(result)
+    assert not project.state_dir.exists()
+
+
+def test_stacks_are_applied_once_per_distinct_variables_and_destroyed_at_the_end(
+    project: Project,
+) -> None:
+    stack = project.stack("stack", STACK)
+    result = project.run(
+        """
+        def test_a(asyncdlq_stack, asyncdlq_emulator):
+            assert asyncdlq_emulator is not None and not asyncdlq_emulator.started_here
+            first = asyncdlq_stack("stack", {"name": "a"})
+            assert asyncdlq_stack("stack", {"name": "a"}) is first
+            assert first.outputs == {"value": "a"}
+
+        def test_b(asyncdlq_stack):
+            assert asyncdlq_stack("stack", {"name": "a"}).outputs == {"value": "a"}
+            assert asyncdlq_stack("stack", {"name": "b"}).outputs == {"value": "b"}
+        """
+    )
+    assert result.returncode == 0, _explain(result)
+    assert result.stdout.count("terraform apply (") == 2 * 2  # "..." and "done" lines
+    assert result.stdout.count("terraform destroy (stack) done") == 2
+    assert project.states(stack) == [[], []]
+
+
+def test_keep_leaves_stacks_and_prints_a_working_destroy_command(project: Project) -> None:
+    stack = project.stack("stack", STACK)
+    result = project.run(
+        """
+        def test_a(asyncdlq_stack):
+            asyncdlq_stack("stack", {"name": "kept"})
+        """,
+        "--asyncdlq-keep",
+    )
+    assert result.returncode == 0, _explain(result)
+    assert project.states(stack) == [["terraform_data.one"]]
+    lines = result.stdout.splitlines()
+    hint = lines[lines.index(next(x for x in lines if "destroy later with" in x)) + 1]
+    command = hint.split("[asyncdlq]", 1)[1].strip()
+    destroyed = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=120)
+    assert destroyed.returncode == 0, destroyed.stderr
+    assert project.states(stack) == [[]]
+
+
+def test_a_failed_apply_is_destroyed_and_not_retried(project: Project) -> None:
+    stack = project.stack("halfway", FAILS_HALFWAY)
+    marker = project.root / "destroyed.txt"
+    result = project.run(
+        f"""
+        import pytest
+        from asyncdlq.harness.plugin import StackApplyError
+
+        def test_first(asyncdlq_stack):
+            asyncdlq_stack("halfway", {{"marker": "{marker}"}})
+
+        def test_second(asyncdlq_stack):
+            with pytest.raises(StackApplyError, match="failed to apply earlier"):
+                asyncdlq_stack("halfway", {{"marker": "{marker}"}})
+        """
+    )
+    assert result.returncode == 1, _explain(result)
+    assert "1 failed, 1 passed" in result.stdout, _explain(result)
+    assert "second refuses to be created" in result.stdout
+    assert result.stdout.count("terraform apply (halfway) ...") == 1
+    assert marker.read_text().split() == ["destroyed"]
+    assert project.states(stack) == [[]]
+
+
+def test_aws_target_needs_no_emulator(project: Project) -> None:
+    result = project.run(
+        """
+        def test_aws(asyncdlq_emulator, asyncdlq_clients, asyncdlq_target, asyncdlq_run_prefix):
+            assert asyncdlq_emulator is None
+            assert asyncdlq_target.name == "aws"
+            assert asyncdlq_clients.endpoint_url is None
+            assert asyncdlq_run_prefix == "adlq-fixed"
+        """,
+        TARGET="aws",
+        ASYNCDLQ_ENDPOINT="http://127.0.0.1:9",
+        ASYNCDLQ_RUN_ID="adlq-fixed",
+    )
+    assert result.returncode == 0, _explain(result)
