@@ -52,4 +52,4 @@ demo: package
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	terraform fmt -check -recursive
+	$(TF) fmt -check -recursive

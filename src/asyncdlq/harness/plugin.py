@@ -164,7 +164,8 @@ def asyncdlq_stack(
             progress.say(f"kept {stack!r} (--asyncdlq-keep); destroy later with:")
             progress.say(f"  {stack.destroy_hint()}")
             return
-        stack.destroy()
+        if stack.may_hold_resources:  # a test may have destroyed it already
+            stack.destroy()
 
     def factory(
         tfdir: str | os.PathLike[str],

@@ -293,6 +293,7 @@ class Stack:
             cache_dir=self.work_dir / "tftest-cache",
         )
         self._lifecycle: contextlib.AbstractContextManager[Stack] | None = None
+        self._may_hold_resources = False
 
     def __repr__(self) -> str:
         return f"Stack({_label(self.tfdir)!r}, workspace={self.workspace!r})"
@@ -302,7 +303,13 @@ class Stack:
     def init(self) -> str:
         return self._tf.setup(cleanup_on_exit=False, input=False, color=False)
 
+    @property
+    def may_hold_resources(self) -> bool:
+        """False until apply starts, and again after a destroy succeeded."""
+        return self._may_hold_resources
+
     def apply(self) -> str:
+        self._may_hold_resources = True  # set first: a failed apply can leave resources too
         return self._tf.apply(
             input=False, color=False, auto_approve=True, tf_var_file=str(self.var_file)
         )
@@ -336,9 +343,11 @@ class Stack:
 
     def destroy(self) -> str:
         # tftest's destroy leaves out -input=false unless asked.
-        return self._tf.destroy(
+        out = self._tf.destroy(
             input=False, color=False, auto_approve=True, tf_var_file=str(self.var_file)
         )
+        self._may_hold_resources = False
+        return out
 
     def resources(self) -> list[str]:
         """Addresses in the state (empty after a complete destroy)."""
