@@ -33,7 +33,7 @@ variable "runtime" {
 }
 
 variable "package_path" {
-  description = "Path of the deployment zip. null means <module>/build/lambda.zip, which `python -m asyncdlq package` writes; Terraform never builds the zip itself."
+  description = "Path of the deployment zip. null means <module>/build/lambda.zip, which `make package` (asyncdlq package lambda build/lambda.zip) writes; Terraform never builds the zip itself."
   type        = string
   default     = null
 }
