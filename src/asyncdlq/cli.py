@@ -89,6 +89,9 @@ def cmd_terraform(args: argparse.Namespace) -> int:
         print("asyncdlq: terraform is not on PATH; install Terraform >= 1.7", file=sys.stderr)
         return 127
     env = terraform_env(current_target(), STATE_DIR.resolve())
+    if not sys.stdout.isatty():
+        # Plain lines in CI logs and files, not ANSI colour codes.
+        env.setdefault("TF_CLI_ARGS", "-no-color")
     return subprocess.call([terraform, *args.args], env=env)
 
 
