@@ -40,6 +40,9 @@ class Target:
             # Real credentials or profiles of the user must not leak into local runs.
             env["AWS_PROFILE"] = ""
             env["AWS_SESSION_TOKEN"] = ""
+        else:
+            # A leftover emulator endpoint (from `eval "$(make env)"`) must not capture AWS runs.
+            env["AWS_ENDPOINT_URL"] = ""
         return env
 
     def apply_to(self, environ: dict[str, str]) -> dict[str, str]:

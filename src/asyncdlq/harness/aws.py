@@ -67,6 +67,9 @@ def clients(target: Target, *, config: Config | None = None) -> Clients:
     # read_timeout above SQS's longest long poll (20 s) so a ReceiveMessage never times out.
     config = config or Config(retries={"mode": "standard", "max_attempts": 5}, read_timeout=70)
     if not target.is_local:
+        # An AWS_ENDPOINT_URL left over from `eval "$(make env)"` must not send a TARGET=aws
+        # run to the emulator.
+        config = config.merge(Config(ignore_configured_endpoint_urls=True))
         return Clients(boto3.Session(region_name=target.region), None, config)
     # Drop the AWS_PROFILE lookup: a user's profile that doesn't exist would otherwise fail
     # client creation even though the explicit keys below are all a local run uses.
