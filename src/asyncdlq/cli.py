@@ -10,7 +10,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import urllib.request
 from fractions import Fraction
 from pathlib import Path
@@ -52,7 +51,7 @@ def cmd_emulator(args: argparse.Namespace) -> int:
         return 1
 
     def stop(signum: int, _frame: object) -> None:
-        threading.Thread(target=server._http.shutdown, daemon=True).start()
+        server.request_stop()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

@@ -11,30 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from .configs import FAILS_HALFWAY
+
 STACK = """
 variable "name" { type = string }
 resource "terraform_data" "one" { input = var.name }
 output "value" { value = terraform_data.one.output }
-"""
-
-FAILS_HALFWAY = """
-variable "marker" { type = string }
-resource "terraform_data" "first" {
-  input = var.marker
-  provisioner "local-exec" {
-    when    = destroy
-    command = "echo destroyed >> ${self.input}"
-  }
-}
-resource "terraform_data" "second" {
-  input = terraform_data.first.id
-  lifecycle {
-    precondition {
-      condition     = terraform_data.first.id == "never"
-      error_message = "second refuses to be created"
-    }
-  }
-}
 """
 
 

@@ -20,6 +20,8 @@ from asyncdlq.harness.stack import (
 from asyncdlq.target import Target
 from asyncdlq.terraform_env import terraform_env
 
+from .configs import FAILS_HALFWAY
+
 WriteConfig = Callable[[str, str], Path]
 
 TYPED = """
@@ -34,30 +36,6 @@ resource "terraform_data" "one" {
 output "joined" { value = terraform_data.one.output }
 output "size" { value = var.size }
 output "enabled" { value = var.enabled }
-"""
-
-# `first` is created, then `second`'s precondition (unknown until `first` exists) fails the apply
-# halfway. `first` logs its destroy to a marker file so the test sees it really went away.
-FAILS_HALFWAY = """
-variable "marker" { type = string }
-
-resource "terraform_data" "first" {
-  input = var.marker
-  provisioner "local-exec" {
-    when    = destroy
-    command = "echo destroyed >> ${self.input}"
-  }
-}
-
-resource "terraform_data" "second" {
-  input = terraform_data.first.id
-  lifecycle {
-    precondition {
-      condition     = terraform_data.first.id == "never"
-      error_message = "second refuses to be created"
-    }
-  }
-}
 """
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import unquote
 
@@ -46,7 +47,7 @@ class EmulatedLambdaResponse(LambdaResponse):
             # The 202's request ID is the invocation's: the one in the logs and the DLQ message.
             return 202, {"status": "202", _REQUEST_ID: request_id}, ""
 
-        result = self.backend.invoke_sync(fn, payload, self._request_id())
+        result = self.backend.invoke_sync(fn, payload, str(uuid.uuid4()))
         headers = {
             "status": "200",
             _REQUEST_ID: result.request_id,
@@ -57,12 +58,6 @@ class EmulatedLambdaResponse(LambdaResponse):
             # Python runtime errors, timeouts and crashes are all "Unhandled" (facts §1).
             headers["X-Amz-Function-Error"] = "Unhandled"
         return 200, headers, result.payload
-
-    @staticmethod
-    def _request_id() -> str:
-        import uuid
-
-        return str(uuid.uuid4())
 
     @staticmethod
     def _enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:  # type: ignore[override]

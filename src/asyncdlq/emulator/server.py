@@ -12,7 +12,7 @@ from typing import Any, Callable
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from .. import __version__
-from .core import Emulator, EmulatorConfig, install, uninstall
+from .core import DEFAULT_ASYNC_PAYLOAD_LIMIT, Emulator, EmulatorConfig, install, uninstall
 from .lambda_responses import EmulatedLambdaResponse
 from .moto_glue import DomainDispatcherApplication, app_factory
 
@@ -67,9 +67,8 @@ class EmulatorServer:
         # Bind first so port 0 resolves to the real port the functions must call back to.
         self._http: BaseWSGIServer = make_server(host, port, _NotReady(), threaded=True)
         self.host, self.port = host, int(self._http.server_address[1])
-        config = EmulatorConfig(endpoint_url=self.endpoint_url, time_scale=time_scale)
-        if async_payload_limit is not None:
-            config = EmulatorConfig(self.endpoint_url, time_scale, async_payload_limit)
+        limit = DEFAULT_ASYNC_PAYLOAD_LIMIT if async_payload_limit is None else async_payload_limit
+        config = EmulatorConfig(self.endpoint_url, time_scale, limit)
         self.emulator = Emulator(config)
         install(self.emulator)
         self._http.app = EmulatorApp(self.emulator)
@@ -86,6 +85,10 @@ class EmulatorServer:
         self._thread = threading.Thread(target=self.serve_forever, daemon=True, name="emulator")
         self._thread.start()
         return self
+
+    def request_stop(self) -> None:
+        """Make ``serve_forever`` return; safe from a signal handler on the serving thread."""
+        threading.Thread(target=self._http.shutdown, daemon=True).start()
 
     def stop(self) -> list[Any]:
         """Stop serving and executing; return the accepted events left without an outcome."""
