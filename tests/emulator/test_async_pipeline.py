@@ -205,3 +205,27 @@ def test_the_handler_sees_the_lambda_context(aws, deploy) -> None:
     assert got["remaining_ok"] is True
     assert got["endpoint"] == aws.endpoint_url
     assert got["stream"].startswith(time.strftime("%Y/%m/%d/[$LATEST]", time.gmtime()))
+
+
+def test_sns_dead_letter_gets_the_payload_and_the_attributes_in_sns_form(aws, emulator, deploy):
+    fn = deploy(FAILING, retries=0)
+    sns, sqs, lam = aws.client("sns"), aws.client("sqs"), aws.client("lambda")
+    topic = sns.create_topic(Name=f"{fn.name}-topic")["TopicArn"]
+    sink_url = sqs.create_queue(QueueName=f"{fn.name}-sink")["QueueUrl"]
+    sink_arn = sqs.get_queue_attributes(QueueUrl=sink_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=sink_arn)
+    lam.update_function_configuration(FunctionName=fn.name, DeadLetterConfig={"TargetArn": topic})
+    payload = b'{"raise_error": 1}'
+    request_id = _invoke_event(aws, fn.name, payload)
+
+    (envelope,) = _dlq_messages(aws, sink_url, 1)
+    notification = json.loads(envelope["Body"])
+    assert notification["Message"] == payload.decode()
+    assert "Subject" not in notification or notification["Subject"] in (None, "")
+    assert notification["MessageAttributes"] == {
+        "RequestID": {"Type": "String", "Value": request_id},
+        "ErrorCode": {"Type": "Number", "Value": "200"},
+        "ErrorMessage": {"Type": "String", "Value": "Something went wrong"},
+    }
