@@ -31,9 +31,10 @@ def emulator() -> Iterator[EmulatorServer]:
 class Aws:
     endpoint_url: str
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, config: Any = None) -> Any:
         return boto3.client(
             service,
+            config=config,
             endpoint_url=self.endpoint_url,
             region_name="us-east-1",
             aws_access_key_id="test",
@@ -79,6 +80,12 @@ def deploy(aws: Aws) -> Any:
             RoleName=f"{name}-role",
             AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
         )["Role"]["Arn"]
+        # Lambda checks at configuration time that the role may write to the DLQ/destinations.
+        iam.put_role_policy(
+            RoleName=f"{name}-role",
+            PolicyName="deliver",
+            PolicyDocument=json.dumps(DELIVER_ANYWHERE),
+        )
         queue_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
             "Attributes"
@@ -104,6 +111,22 @@ def deploy(aws: Aws) -> Any:
 
     return _deploy
 
+
+DELIVER_ANYWHERE = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "sqs:SendMessage",
+                "sns:Publish",
+                "lambda:InvokeFunction",
+                "events:PutEvents",
+            ],
+            "Resource": "*",
+        }
+    ],
+}
 
 FAILING = """
 def lambda_handler(event, context):

@@ -1,8 +1,13 @@
-"""Lambda's asynchronous pipeline: the event queue, attempts, retry delays, event age, DLQ.
+"""Lambda's asynchronous pipeline: the event queue, attempts, retries, event age, failure handling.
 
 Timings follow facts §2: a retry starts about 60 s after attempt 1 ends and 120 s after attempt 2
 ends; a retry that would start after MaximumEventAgeInSeconds is not scheduled and the event fails
-at once with EventAgeExceeded. ``time_scale`` multiplies both delays and the age limit.
+at once with EventAgeExceeded. Throttles are retried with exponential backoff from 1 s up to 5 min,
+bounded only by the event age, and do not count as attempts. ``time_scale`` multiplies every delay
+and the age limit.
+
+Every accepted event ends in exactly one outcome: Success, RetriesExhausted, EventAgeExceeded,
+ZeroReservedConcurrency or FunctionDeleted; a delivery that fails is recorded and counted.
 """
 
 from __future__ import annotations
@@ -10,18 +15,30 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import random
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-from .delivery import DeliveryError, send_to_dead_letter
+from . import moto_glue
+from .concurrency import Throttled
+from .delivery import (
+    AsyncInvoker,
+    DeliveryError,
+    invocation_record,
+    send_to_dead_letter,
+    send_to_destination,
+)
 from .runtime.spec import AttemptResult, FunctionSpec
 
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS_S = (60.0, 120.0)  # after the end of attempt 1, after the end of attempt 2
+THROTTLE_FIRST_DELAY_S = 1.0
+THROTTLE_MAX_DELAY_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -31,6 +48,9 @@ class AsyncSettings:
     maximum_retry_attempts: int = 2
     maximum_event_age_s: float = 21600
     dead_letter_arn: str | None = None
+    on_success_arn: str | None = None
+    on_failure_arn: str | None = None
+    reserved_concurrency: int | None = None
 
 
 @dataclass
@@ -42,8 +62,10 @@ class AsyncEvent:
     qualifier: str
     payload: bytes
     received_at: float = field(default_factory=time.time)
+    duplicate: bool = False  # an extra delivery of an already accepted event (at least once)
     attempts: list[AttemptResult] = field(default_factory=list)
-    outcome: str | None = None  # Success | RetriesExhausted | EventAgeExceeded | FunctionDeleted
+    throttles: int = 0
+    outcome: str | None = None
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     finished_at: float | None = None
 
@@ -52,9 +74,11 @@ class AsyncEvent:
             "request_id": self.request_id,
             "function_name": self.function_name,
             "qualifier": self.qualifier,
+            "duplicate": self.duplicate,
             "received_at": self.received_at,
             "outcome": self.outcome,
             "finished_at": self.finished_at,
+            "throttles": self.throttles,
             "attempts": [
                 {
                     "started_at": a.started_at,
@@ -73,23 +97,37 @@ class AsyncEvent:
 
 # Given an event, the function's current spec and async settings; None once it is deleted.
 Resolver = Callable[[AsyncEvent], "tuple[FunctionSpec, AsyncSettings] | None"]
-Runner = Callable[[FunctionSpec, str, bytes], AttemptResult]
+# Runs one attempt within the function's concurrency; raises Throttled when it is at its limit.
+Runner = Callable[[FunctionSpec, str, bytes, "int | None"], AttemptResult]
 
 
 class AsyncEngine:
     def __init__(
-        self, resolve: Resolver, run: Runner, time_scale: float = 1.0, max_workers: int = 16
+        self,
+        resolve: Resolver,
+        run: Runner,
+        invoke_async: AsyncInvoker,
+        time_scale: float = 1.0,
+        duplicate_rate: float = 0.0,
+        seed: int | None = None,
+        max_workers: int = 32,
     ) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be > 0 (1 = AWS timing, 1/60 = a minute per second)")
+        if not 0 <= duplicate_rate <= 1:
+            raise ValueError("duplicate_rate must be between 0 and 1")
         self.time_scale = time_scale
+        self.duplicate_rate = duplicate_rate
+        self._random = random.Random(seed)
         self._resolve = resolve
         self._run = run
+        self._invoke_async = invoke_async
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="attempt")
         self._heap: list[tuple[float, int, AsyncEvent]] = []
         self._seq = itertools.count()
         self._cv = threading.Condition()
-        self._events: dict[str, AsyncEvent] = {}
+        self._events: list[AsyncEvent] = []
+        self.counters: Counter[str] = Counter()
         self._stopping = False
         self._scheduler = threading.Thread(
             target=self._schedule_loop, daemon=True, name="async-scheduler"
@@ -98,9 +136,14 @@ class AsyncEngine:
 
     # -- intake -------------------------------------------------------------------------------
     def submit(self, event: AsyncEvent) -> None:
+        copies = [event]
+        if self.duplicate_rate and self._random.random() < self.duplicate_rate:
+            copies.append(replace(event, duplicate=True, attempts=[], deliveries=[]))
         with self._cv:
-            self._events[event.request_id] = event
-        self._schedule(event, time.time())
+            self._events.extend(copies)
+        now = time.time()
+        for copy_ in copies:
+            self._schedule(copy_, now)
 
     def _schedule(self, event: AsyncEvent, due: float) -> None:
         with self._cv:
@@ -121,54 +164,124 @@ class AsyncEngine:
     # -- one attempt and what follows --------------------------------------------------------
     def _attempt(self, event: AsyncEvent) -> None:
         try:
-            resolved = self._resolve(event)
-            if resolved is None:
-                # AWS discards queued events of a deleted function.
-                self._finish(event, "FunctionDeleted")
-                return
-            spec, _ = resolved
-            result = self._run(spec, event.request_id, event.payload)
-            event.attempts.append(result)
-            if result.ok:
-                self._finish(event, "Success")
-                return
-            # Settings are read again after the attempt: an update meanwhile applies, as on AWS.
-            resolved = self._resolve(event)
-            if resolved is None:
-                self._finish(event, "FunctionDeleted")
-                return
-            _, settings = resolved
-            made = len(event.attempts)
-            if made > settings.maximum_retry_attempts:
-                self._fail(event, "RetriesExhausted", settings)
-                return
-            next_start = result.ended_at + RETRY_DELAYS_S[made - 1] * self.time_scale
-            if next_start - event.received_at > settings.maximum_event_age_s * self.time_scale:
-                self._fail(event, "EventAgeExceeded", settings)
-                return
-            self._schedule(event, next_start)
+            self._attempt_unguarded(event)
         except Exception:  # never lose an event to a bug: record it and move on
             log.exception("async event %s failed inside the emulator", event.request_id)
             self._finish(event, "EmulatorError")
 
-    def _fail(self, event: AsyncEvent, condition: str, settings: AsyncSettings) -> None:
+    def _attempt_unguarded(self, event: AsyncEvent) -> None:
+        if event.outcome is not None:
+            return  # forgotten by a reset while it waited
+        resolved = self._resolve(event)
+        if resolved is None:
+            self._finish(event, "FunctionDeleted")  # AWS discards a deleted function's events
+            return
+        spec, settings = resolved
+        if settings.reserved_concurrency == 0:
+            self._fail(event, "ZeroReservedConcurrency", spec, settings)
+            return
+        try:
+            result = self._run(spec, event.request_id, event.payload, settings.reserved_concurrency)
+        except Throttled:
+            self._retry_throttled(event, spec, settings)
+            return
+        event.attempts.append(result)
+        # Settings are read again after the attempt: an update meanwhile applies, as on AWS.
+        resolved = self._resolve(event)
+        if resolved is None:
+            self._finish(event, "FunctionDeleted")
+            return
+        spec, settings = resolved
+        if result.ok:
+            self._succeed(event, spec, settings)
+            return
+        made = len(event.attempts)
+        if made > settings.maximum_retry_attempts:
+            self._fail(event, "RetriesExhausted", spec, settings)
+            return
+        next_start = result.ended_at + RETRY_DELAYS_S[made - 1] * self.time_scale
+        if self._too_old(event, next_start, settings):
+            self._fail(event, "EventAgeExceeded", spec, settings)
+            return
+        self._schedule(event, next_start)
+
+    def _retry_throttled(self, event: AsyncEvent, spec: FunctionSpec, settings: AsyncSettings):
+        event.throttles += 1
+        self.counters[f"{spec.function_name}:Throttles"] += 1
+        delay = min(THROTTLE_FIRST_DELAY_S * 2 ** (event.throttles - 1), THROTTLE_MAX_DELAY_S)
+        next_start = time.time() + delay * self.time_scale
+        if self._too_old(event, next_start, settings):
+            self._fail(event, "EventAgeExceeded", spec, settings)
+        else:
+            self._schedule(event, next_start)
+
+    def _too_old(self, event: AsyncEvent, next_start: float, settings: AsyncSettings) -> bool:
+        return next_start - event.received_at > settings.maximum_event_age_s * self.time_scale
+
+    # -- outcomes -------------------------------------------------------------------------------
+    def _record(self, event: AsyncEvent, spec: FunctionSpec, condition: str) -> dict[str, Any]:
         last = event.attempts[-1] if event.attempts else None
+        return invocation_record(
+            request_id=event.request_id,
+            function_arn=f"{spec.function_arn}:{event.qualifier}",
+            condition=condition,
+            attempts=len(event.attempts),
+            payload=event.payload,
+            response=last.payload if last else None,
+            function_error=None if last is None or last.ok else "Unhandled",
+            executed_version=spec.version,
+        )
+
+    def _succeed(self, event: AsyncEvent, spec: FunctionSpec, settings: AsyncSettings) -> None:
+        if settings.on_success_arn:
+            self._deliver_record(event, spec, settings.on_success_arn, "Success", True)
+        self._finish(event, "Success")
+
+    def _fail(
+        self, event: AsyncEvent, condition: str, spec: FunctionSpec, settings: AsyncSettings
+    ) -> None:
+        # With both a DLQ and an on-failure destination, both receive the event (facts §3).
         if settings.dead_letter_arn:
-            record: dict[str, Any] = {"kind": "dead-letter", "target": settings.dead_letter_arn}
-            try:
-                record["message_id"] = send_to_dead_letter(
-                    settings.dead_letter_arn,
-                    event.payload,
-                    event.request_id,
-                    last.error_message if last else None,
-                )
-                record["delivered"] = True
-            except DeliveryError as exc:
-                # AWS drops the event and counts it in the DeadLetterErrors metric.
-                record.update(delivered=False, error=str(exc))
-                log.warning("%s", exc)
-            event.deliveries.append(record)
+            self._deliver_dead_letter(event, spec, settings.dead_letter_arn)
+        if settings.on_failure_arn:
+            self._deliver_record(event, spec, settings.on_failure_arn, condition, False)
         self._finish(event, condition)
+
+    def _deliver_dead_letter(self, event: AsyncEvent, spec: FunctionSpec, target: str) -> None:
+        last = event.attempts[-1] if event.attempts else None
+        entry: dict[str, Any] = {"kind": "dead-letter", "target": target}
+        try:
+            entry["message_id"] = send_to_dead_letter(
+                target, event.payload, event.request_id, last.error_message if last else None
+            )
+            entry["delivered"] = True
+        except DeliveryError as exc:
+            entry.update(delivered=False, error=str(exc))
+            self._count_failure(spec, "DeadLetterErrors", exc)
+        event.deliveries.append(entry)
+
+    def _deliver_record(
+        self, event: AsyncEvent, spec: FunctionSpec, target: str, condition: str, success: bool
+    ) -> None:
+        kind = "on-success" if success else "on-failure"
+        entry: dict[str, Any] = {"kind": kind, "target": target}
+        try:
+            record = self._record(event, spec, condition)
+            entry["id"] = send_to_destination(target, record, success, self._invoke_async)
+            entry["delivered"] = True
+        except DeliveryError as exc:
+            entry.update(delivered=False, error=str(exc))
+            self._count_failure(spec, "DestinationDeliveryFailures", exc)
+        event.deliveries.append(entry)
+
+    def _count_failure(self, spec: FunctionSpec, metric: str, exc: Exception) -> None:
+        # AWS drops the event and counts it in this metric of the AWS/Lambda namespace.
+        log.warning("%s: %s", metric, exc)
+        self.counters[f"{spec.function_name}:{metric}"] += 1
+        try:
+            moto_glue.put_lambda_metric(spec.account_id, spec.region, spec.function_name, metric)
+        except Exception:  # the count in self.counters stands even if CloudWatch refuses it
+            log.exception("could not record %s in CloudWatch", metric)
 
     def _finish(self, event: AsyncEvent, outcome: str) -> None:
         event.outcome = outcome
@@ -181,13 +294,24 @@ class AsyncEngine:
             len(event.attempts),
         )
 
-    # -- introspection and shutdown -----------------------------------------------------------
+    # -- introspection, reset and shutdown ----------------------------------------------------
     def events(self) -> list[AsyncEvent]:
         with self._cv:
-            return list(self._events.values())
+            return list(self._events)
 
     def pending(self) -> list[AsyncEvent]:
         return [e for e in self.events() if e.outcome is None]
+
+    def reset(self) -> list[AsyncEvent]:
+        """Forget every event (moto's reset); returns those that had no outcome yet."""
+        with self._cv:
+            pending = [e for e in self._events if e.outcome is None]
+            for event in pending:
+                event.outcome, event.finished_at = "Reset", time.time()
+            self._heap.clear()
+            self._events.clear()
+            self.counters.clear()
+        return pending
 
     def shutdown(self) -> list[AsyncEvent]:
         """Stop scheduling; return the events that had not reached an outcome."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .async_engine import AsyncEngine, AsyncEvent
+from .concurrency import ConcurrencyLimiter
 from .runtime.spec import AttemptResult, FunctionSpec
 from .runtime.workers import WorkerPool
 
@@ -21,22 +22,40 @@ class EmulatorConfig:
     endpoint_url: str
     time_scale: float = 1.0
     async_payload_limit: int = DEFAULT_ASYNC_PAYLOAD_LIMIT
+    duplicate_rate: float = 0.0  # share of async events delivered twice (idempotency testing)
+    seed: int | None = None
 
 
 class Emulator:
     def __init__(self, config: EmulatorConfig) -> None:
-        from .lambda_backend import resolve_async_event
+        from .lambda_backend import resolve_async_event, submit_async
 
         self.config = config
         self.pool = WorkerPool(config.endpoint_url)
-        self.engine = AsyncEngine(resolve_async_event, self.run_attempt, config.time_scale)
+        self.concurrency = ConcurrencyLimiter()
+        self.engine = AsyncEngine(
+            resolve_async_event,
+            self.run_attempt,
+            submit_async,
+            time_scale=config.time_scale,
+            duplicate_rate=config.duplicate_rate,
+            seed=config.seed,
+        )
 
-    def run_attempt(self, spec: FunctionSpec, request_id: str, payload: bytes) -> AttemptResult:
-        worker = self.pool.acquire(spec)
-        try:
-            return worker.invoke(request_id, payload, spec.qualified_arn)
-        finally:
-            self.pool.release(worker)
+    def run_attempt(
+        self, spec: FunctionSpec, request_id: str, payload: bytes, limit: int | None = None
+    ) -> AttemptResult:
+        """Run one attempt; raises concurrency.Throttled when ``limit`` attempts already run."""
+        with self.concurrency.slot(spec.function_arn, limit):
+            worker = self.pool.acquire(spec)
+            try:
+                return worker.invoke(request_id, payload, spec.qualified_arn)
+            finally:
+                self.pool.release(worker)
+
+    def reset(self) -> list[AsyncEvent]:
+        """moto's reset: forget queued events; returns those that had no outcome yet."""
+        return self.engine.reset()
 
     def shutdown(self) -> list[AsyncEvent]:
         """Stop everything; return the accepted events that never reached an outcome."""

@@ -1,13 +1,23 @@
-"""Dead-letter delivery, as Lambda does it with the function's execution role (facts §3)."""
+"""Where a failed or finished async event goes: dead-letter queues (facts §3) and destinations (§4).
+
+Lambda delivers with the function's execution role. A delivery that fails at run time drops the
+event; the engine counts it (DeadLetterErrors / DestinationDeliveryFailures).
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable
 
 from . import moto_glue
 
 # AWS keeps the first 1 KB of errorMessage in the ErrorMessage attribute.
 _ERROR_MESSAGE_LIMIT = 1024
+
+# (account_id, region, function name or ARN, payload) -> request id of the new async invocation
+AsyncInvoker = Callable[[str, str, str, bytes], str]
 
 
 class DeliveryError(RuntimeError):
@@ -77,3 +87,73 @@ def send_to_dead_letter(
     except Exception as exc:  # moto raises its own error per service; all mean "not delivered"
         raise DeliveryError(f"delivery to {target_arn} failed: {exc}") from exc
     raise DeliveryError(f"{target_arn} is neither an SQS queue nor an SNS topic")
+
+
+def invocation_record(
+    *,
+    request_id: str,
+    function_arn: str,
+    condition: str,
+    attempts: int,
+    payload: bytes,
+    response: bytes | None,
+    function_error: str | None,
+    executed_version: str = "$LATEST",
+) -> dict[str, Any]:
+    """The destination record, keys in AWS's order (facts §4)."""
+    now = datetime.now(timezone.utc)
+    record: dict[str, Any] = {
+        "version": "1.0",
+        "timestamp": now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
+        "requestContext": {
+            "requestId": request_id,
+            "functionArn": function_arn,
+            "condition": condition,
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": _parsed(payload),
+    }
+    if response is not None:  # ZeroReservedConcurrency records have neither of these
+        context: dict[str, Any] = {"statusCode": 200, "executedVersion": executed_version}
+        if function_error:
+            context["functionError"] = function_error
+        record["responseContext"] = context
+        record["responsePayload"] = _parsed(response)
+    return record
+
+
+def _parsed(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+def send_to_destination(
+    destination_arn: str, record: dict[str, Any], success: bool, invoke_async: AsyncInvoker
+) -> str:
+    """Deliver a record to an SQS, SNS, Lambda or EventBridge destination; returns an id."""
+    arn = Arn.parse(destination_arn)
+    # Separators and escaping of the record as AWS writes it are unconfirmed; json.dumps defaults.
+    text = json.dumps(record)
+    try:
+        if arn.service == "sqs":
+            return moto_glue.sqs_send(arn.account_id, arn.region, arn.resource, text, None)
+        if arn.service == "sns":
+            return moto_glue.sns_publish(arn.account_id, arn.region, destination_arn, text, None)
+        if arn.service == "lambda":
+            return invoke_async(arn.account_id, arn.region, destination_arn, text.encode())
+        if arn.service == "events":
+            outcome = "Success" if success else "Failure"
+            moto_glue.events_put(
+                arn.account_id,
+                arn.region,
+                destination_arn,
+                "lambda",
+                f"Lambda Function Invocation Result - {outcome}",
+                text,
+            )
+            return ""
+    except Exception as exc:
+        raise DeliveryError(f"delivery to {destination_arn} failed: {exc}") from exc
+    raise DeliveryError(f"{destination_arn} is not an SQS, SNS, Lambda or EventBridge target")

@@ -8,15 +8,18 @@ invoke configs instead of replacing them, and runs code only in Docker.
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 from typing import Any
 
 from . import core
 from .async_engine import AsyncEvent, AsyncSettings
+from .concurrency import Throttled
 from .moto_glue import (
     BackendDict,
     EventInvokeConfig,
     LambdaBackend,
+    LambdaClientError,
     LambdaFunction,
     UnknownEventConfig,
     UnknownFunctionException,
@@ -25,6 +28,22 @@ from .moto_glue import (
 )
 from .moto_glue import InvalidParameterValueException as InvalidParameterValue
 from .runtime.spec import AttemptResult, FunctionSpec
+
+
+class TooManyRequests(LambdaClientError):
+    """A synchronous invoke beyond the function's reserved concurrency (facts §1)."""
+
+    code = 429
+
+    def __init__(self) -> None:
+        super().__init__("TooManyRequestsException", "Rate Exceeded.")
+        self.description = json.dumps(
+            {
+                "__type": "TooManyRequestsException",
+                "message": "Rate Exceeded.",
+                "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded",
+            }
+        )
 
 
 class EmulatedFunction(LambdaFunction):
@@ -49,12 +68,27 @@ class EmulatedFunction(LambdaFunction):
             ) or None
         return super().update_configuration(config_updates)
 
+    def get_code(self) -> dict[str, Any]:
+        code = super().get_code()
+        if self.reserved_concurrency is not None:
+            # moto leaves out a reserved concurrency of 0, the one that matters most here.
+            code["Concurrency"] = {"ReservedConcurrentExecutions": int(self.reserved_concurrency)}
+        return code
+
+    @property
+    def concurrency_limit(self) -> int | None:
+        return None if self.reserved_concurrency is None else int(self.reserved_concurrency)
+
     def async_settings(self) -> AsyncSettings:
         config = self.event_invoke_config[0].config if self.event_invoke_config else {}
+        destinations = config.get("DestinationConfig") or {}
         return AsyncSettings(
             maximum_retry_attempts=config.get("MaximumRetryAttempts", 2),
             maximum_event_age_s=config.get("MaximumEventAgeInSeconds", 21600),
             dead_letter_arn=self.dead_letter_arn,
+            on_success_arn=(destinations.get("OnSuccess") or {}).get("Destination") or None,
+            on_failure_arn=(destinations.get("OnFailure") or {}).get("Destination") or None,
+            reserved_concurrency=self.concurrency_limit,
         )
 
     def execution_spec(self) -> FunctionSpec:
@@ -154,7 +188,13 @@ class EmulatedLambdaBackend(LambdaBackend):
         return fn
 
     def invoke_sync(self, fn: EmulatedFunction, payload: bytes, request_id: str) -> AttemptResult:
-        return core.current().run_attempt(fn.execution_spec(), request_id, payload)
+        limit = fn.concurrency_limit
+        if limit == 0:
+            raise TooManyRequests()
+        try:
+            return core.current().run_attempt(fn.execution_spec(), request_id, payload, limit)
+        except Throttled:
+            raise TooManyRequests() from None
 
     def invoke_async(self, fn: EmulatedFunction, qualifier: str | None, payload: bytes) -> str:
         request_id = str(uuid.uuid4())
@@ -172,6 +212,15 @@ class EmulatedLambdaBackend(LambdaBackend):
 
 
 emulated_lambda_backends = BackendDict(EmulatedLambdaBackend, "lambda")
+
+
+def submit_async(account_id: str, region: str, name_or_arn: str, payload: bytes) -> str:
+    """An Event invoke from inside the emulator (a Lambda destination); returns its request ID."""
+    backend = emulated_lambda_backends[account_id][region]
+    parts = name_or_arn.split(":")
+    qualifier = parts[7] if len(parts) == 8 else None  # arn:aws:lambda:r:a:function:name:qual
+    fn = backend.find_function(name_or_arn, qualifier)
+    return backend.invoke_async(fn, qualifier, payload)
 
 
 def resolve_async_event(event: AsyncEvent) -> tuple[FunctionSpec, AsyncSettings] | None:

@@ -109,3 +109,64 @@ def put_log_event(account_id: str, region: str, group: str, stream: str, message
     backend.put_log_events(
         group, stream, [{"timestamp": int(time.time() * 1000), "message": message}]
     )
+
+
+def events_put(
+    account_id: str, region: str, bus_arn: str, source: str, detail_type: str, detail: str
+) -> None:
+    """PutEvents on moto's bus; raises if the bus refused the entry."""
+    from moto.events.models import events_backends
+
+    entries = events_backends[account_id][region].put_events(
+        [{"Source": source, "DetailType": detail_type, "Detail": detail, "EventBusName": bus_arn}]
+    )
+    if entries and "ErrorCode" in entries[0]:
+        raise RuntimeError(f"{entries[0]['ErrorCode']}: {entries[0].get('ErrorMessage')}")
+
+
+def put_lambda_metric(account_id: str, region: str, function_name: str, metric: str) -> None:
+    """Count one occurrence of an AWS/Lambda metric, where AWS reports it too."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    cloudwatch_backends[account_id][region].put_metric_data(
+        "AWS/Lambda",
+        [
+            {
+                "MetricName": metric,
+                "Value": 1,
+                "Unit": "Count",
+                "Dimensions": [{"Name": "FunctionName", "Value": function_name}],
+            }
+        ],
+    )
+
+
+# -- IAM and destination look-ups (permissions.py, validation.py) ------------------------------
+
+
+def iam_role_policy_documents(account_id: str, role_arn: str) -> list[str] | None:
+    """The role's inline policies and the default version of each attached managed policy
+    (customer or AWS managed), as the documents moto stores; None if the role does not exist."""
+    from moto.iam.exceptions import NotFoundException
+    from moto.iam.models import iam_backends
+
+    partition = role_arn.split(":")[1] if role_arn.count(":") >= 5 else "aws"
+    try:
+        role = iam_backends[account_id][partition].get_role_by_arn(role_arn)
+    except NotFoundException:
+        return None
+    documents = list(role.policies.values())
+    for policy in role.managed_policies.values():
+        documents.extend(v.document for v in policy.versions if v.is_default)
+    return documents
+
+
+def sns_topic_exists(account_id: str, region: str, topic_arn: str) -> bool:
+    return topic_arn in sns_backends[account_id][region].topics
+
+
+def lambda_function_exists(backend: LambdaBackend, name: str, qualifier: str | None) -> bool:
+    try:
+        return backend.get_function(name, qualifier) is not None
+    except UnknownFunctionException:
+        return False

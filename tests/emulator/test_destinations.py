@@ -1,0 +1,150 @@
+"""On-success / on-failure destinations with AWS's invocation record (facts §4), and delivery
+failures that drop the event and count it (facts §3)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+from .conftest import FAILING, SUCCEEDING
+from .test_async_pipeline import _dlq_messages, _invoke_event, _wait_outcome
+
+
+def _queue(aws, name: str) -> tuple[str, str]:
+    sqs = aws.client("sqs")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    return url, arn
+
+
+def _destinations(
+    aws, fn, retries: int, on_success: str | None = None, on_failure: str | None = None
+) -> None:
+    config: dict[str, Any] = {}
+    if on_success:
+        config["OnSuccess"] = {"Destination": on_success}
+    if on_failure:
+        config["OnFailure"] = {"Destination": on_failure}
+    aws.client("lambda").put_function_event_invoke_config(
+        FunctionName=fn.name, MaximumRetryAttempts=retries, DestinationConfig=config
+    )
+
+
+def test_on_success_record_to_sqs(aws, emulator, deploy) -> None:
+    fn = deploy(SUCCEEDING)
+    url, arn = _queue(aws, f"{fn.name}-ok")
+    _destinations(aws, fn, 2, on_success=arn)
+    request_id = _invoke_event(aws, fn.name, b'{"key1": "value1"}')
+    (message,) = _dlq_messages(aws, url, 1)
+    assert message.get("MessageAttributes") is None  # the record has no attributes
+    record = json.loads(message["Body"])
+    assert list(record) == [
+        "version",
+        "timestamp",
+        "requestContext",
+        "requestPayload",
+        "responseContext",
+        "responsePayload",
+    ]
+    assert record["version"] == "1.0"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", record["timestamp"])
+    assert record["requestContext"] == {
+        "requestId": request_id,
+        "functionArn": f"{fn.arn}:$LATEST",
+        "condition": "Success",
+        "approximateInvokeCount": 1,
+    }
+    assert record["requestPayload"] == {"key1": "value1"}
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST"}
+    assert record["responsePayload"] == "value1"
+
+
+def test_failure_goes_to_both_dlq_and_on_failure(aws, emulator, deploy) -> None:
+    fn = deploy(FAILING)
+    url, arn = _queue(aws, f"{fn.name}-failed")
+    _destinations(aws, fn, 1, on_failure=arn)
+    request_id = _invoke_event(aws, fn.name, b'{"key1": "value1"}')
+    (record_message,) = _dlq_messages(aws, url, 1)
+    (dlq_message,) = _dlq_messages(aws, fn.queue_url, 1)
+    assert dlq_message["MessageAttributes"]["RequestID"]["StringValue"] == request_id
+    record = json.loads(record_message["Body"])
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert record["responseContext"] == {
+        "statusCode": 200,
+        "executedVersion": "$LATEST",
+        "functionError": "Unhandled",
+    }
+    assert record["responsePayload"]["errorMessage"] == "Something went wrong"
+    assert record["responsePayload"]["requestId"] == request_id
+
+
+def test_on_failure_to_sns_and_to_another_function(aws, emulator, deploy) -> None:
+    fn = deploy(FAILING)
+    sink = deploy(SUCCEEDING.replace('return event["key1"]', "return event"))
+    sns = aws.client("sns")
+    topic = sns.create_topic(Name=f"{fn.name}-topic")["TopicArn"]
+    url, queue_arn = _queue(aws, f"{fn.name}-topic-sink")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    _destinations(aws, fn, 0, on_failure=topic)
+    request_id = _invoke_event(aws, fn.name, b"{}")
+    (envelope,) = _dlq_messages(aws, url, 1)
+    record = json.loads(json.loads(envelope["Body"])["Message"])
+    assert record["requestContext"]["requestId"] == request_id
+
+    _destinations(aws, fn, 0, on_failure=sink.arn)
+    request_id = _invoke_event(aws, fn.name, b'{"key1": "x"}')
+    _wait_outcome(emulator, request_id)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        hits = [e for e in emulator.emulator.engine.events() if e.function_name == sink.name]
+        if hits and hits[0].outcome:
+            break
+        time.sleep(0.05)
+    (invocation,) = hits
+    assert json.loads(invocation.payload)["requestContext"]["requestId"] == request_id
+    assert json.loads(invocation.attempts[0].payload)["requestPayload"] == {"key1": "x"}
+
+
+def test_on_success_to_eventbridge(aws, emulator, deploy) -> None:
+    fn = deploy(SUCCEEDING)
+    events = aws.client("events")
+    bus = events.create_event_bus(Name=f"{fn.name}-bus")["EventBusArn"]
+    url, queue_arn = _queue(aws, f"{fn.name}-bus-sink")
+    events.put_rule(
+        Name="all", EventBusName=f"{fn.name}-bus", EventPattern=json.dumps({"source": ["lambda"]})
+    )
+    events.put_targets(
+        Rule="all", EventBusName=f"{fn.name}-bus", Targets=[{"Id": "q", "Arn": queue_arn}]
+    )
+    _destinations(aws, fn, 0, on_success=bus)
+    request_id = _invoke_event(aws, fn.name, b'{"key1": "v"}')
+    (message,) = _dlq_messages(aws, url, 1)
+    event = json.loads(message["Body"])
+    assert event["source"] == "lambda"
+    assert event["detail-type"] == "Lambda Function Invocation Result - Success"
+    assert event["detail"]["requestContext"]["requestId"] == request_id
+
+
+def test_a_deleted_dlq_drops_the_event_and_counts_it(aws, emulator, deploy) -> None:
+    fn = deploy(FAILING, retries=0)
+    aws.client("sqs").delete_queue(QueueUrl=fn.queue_url)
+    request_id = _invoke_event(aws, fn.name, b"{}")
+    event = _wait_outcome(emulator, request_id)
+    assert event.outcome == "RetriesExhausted"
+    assert event.deliveries[0]["delivered"] is False
+    assert emulator.emulator.engine.counters[f"{fn.name}:DeadLetterErrors"] == 1
+    stats = aws.client("cloudwatch").get_metric_statistics(
+        Namespace="AWS/Lambda",
+        MetricName="DeadLetterErrors",
+        Dimensions=[{"Name": "FunctionName", "Value": fn.name}],
+        StartTime=time.time() - 600,
+        EndTime=time.time() + 60,
+        Period=60,
+        Statistics=["Sum"],
+    )
+    assert sum(p["Sum"] for p in stats["Datapoints"]) == 1
