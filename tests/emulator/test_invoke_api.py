@@ -146,3 +146,37 @@ def test_event_invoke_config_validation_messages(aws, deploy) -> None:
     assert caught.value.response["Error"]["Message"] == (
         "You must specify at least one of error handling or destination setting."
     )
+
+
+@pytest.mark.parametrize("invocation_type", ["RequestResponse", "Event"])
+def test_a_payload_that_is_not_json_is_refused(aws, deploy, invocation_type) -> None:
+    fn = deploy(SUCCEEDING)
+    with pytest.raises(ClientError) as caught:
+        aws.client("lambda").invoke(
+            FunctionName=fn.name, InvocationType=invocation_type, Payload=b"test data"
+        )
+    error = caught.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error["Error"]["Code"] == "InvalidRequestContentException"
+    assert error["Error"]["Message"].startswith(
+        "Could not parse request body into json: Could not parse payload into json: "
+    )
+
+
+def test_log_type_tail_returns_the_invocations_log(aws, deploy) -> None:
+    import base64
+
+    fn = deploy(SUCCEEDING)
+    lam = aws.client("lambda")
+    lam.invoke(FunctionName=fn.name, Payload=b'{"key1": "first"}')
+    response = lam.invoke(FunctionName=fn.name, Payload=b'{"key1": "second"}', LogType="Tail")
+    request_id = response["ResponseMetadata"]["RequestId"]
+    tail = base64.b64decode(response["LogResult"]).decode()
+    lines = tail.splitlines()
+    assert lines[0] == f"START RequestId: {request_id} Version: $LATEST"
+    assert lines[1] == "Lambda event: {'key1': 'second'}"
+    assert lines[2] == f"END RequestId: {request_id}"
+    assert lines[3].startswith(f"REPORT RequestId: {request_id}\tDuration: ")
+    assert "first" not in tail
+    plain = lam.invoke(FunctionName=fn.name, Payload=b'{"key1": "x"}')
+    assert "LogResult" not in plain

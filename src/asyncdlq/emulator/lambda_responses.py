@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from typing import Any
 from urllib.parse import unquote
 
-from . import core
+from . import core, moto_glue
 from .lambda_backend import EmulatedLambdaBackend, emulated_lambda_backends
 from .moto_glue import LambdaClientError, LambdaResponse
+from .runtime.spec import AttemptResult
 
 _REQUEST_ID = "x-amzn-requestid"
 
@@ -21,6 +24,34 @@ class RequestEntityTooLarge(LambdaClientError):
             "RequestEntityTooLargeException",
             f"{size} byte payload is too large for the Event invocation type (limit {limit} bytes)",
         )
+
+
+class InvalidRequestContent(LambdaClientError):
+    def __init__(self, detail: str) -> None:
+        # AWS appends its JSON parser's (Jackson's) own description, which differs from Python's;
+        # the prefix is AWS's text (aws-sdk-js#1876, alexcasalboni/aws-lambda-power-tuning#148).
+        super().__init__(
+            "InvalidRequestContentException",
+            f"Could not parse request body into json: Could not parse payload into json: {detail}",
+        )
+
+
+def _check_json(payload: bytes) -> None:
+    if not payload:
+        return  # an empty payload is allowed and reaches the handler as {}
+    try:
+        json.loads(payload)
+    except ValueError as exc:
+        raise InvalidRequestContent(str(exc)) from None
+
+
+def _log_tail(account_id: str, region: str, result: AttemptResult, group: str) -> str:
+    """X-Amz-Log-Result: the last 4 KB of this invocation's log, base64-encoded."""
+    messages = moto_glue.log_stream_messages(account_id, region, group, result.log_stream)
+    start = f"START RequestId: {result.request_id} "
+    first = max((i for i, m in enumerate(messages) if m.startswith(start)), default=0)
+    text = "".join(m if m.endswith("\n") else m + "\n" for m in messages[first:])
+    return base64.b64encode(text.encode()[-4096:]).decode()
 
 
 class EmulatedLambdaResponse(LambdaResponse):
@@ -36,6 +67,7 @@ class EmulatedLambdaResponse(LambdaResponse):
         if isinstance(payload, str):
             payload = payload.encode("utf-8")
         fn = self.backend.find_function(function_name, qualifier)
+        _check_json(payload)
 
         if invocation_type == "DryRun":
             return 204, {"status": "204"}, ""
@@ -57,6 +89,10 @@ class EmulatedLambdaResponse(LambdaResponse):
         if not result.ok:
             # Python runtime errors, timeouts and crashes are all "Unhandled" (facts §1).
             headers["X-Amz-Function-Error"] = "Unhandled"
+        if self.headers.get("X-Amz-Log-Type") == "Tail":
+            headers["X-Amz-Log-Result"] = _log_tail(
+                fn.account_id, fn.region, result, fn.logs_group_name
+            )
         return 200, headers, result.payload
 
     @staticmethod

@@ -170,3 +170,11 @@ def lambda_function_exists(backend: LambdaBackend, name: str, qualifier: str | N
         return backend.get_function(name, qualifier) is not None
     except UnknownFunctionException:
         return False
+
+
+def log_stream_messages(account_id: str, region: str, group: str, stream: str) -> list[str]:
+    """The messages of one log stream, oldest first ([] if the group or stream is gone)."""
+    backend = logs_backends[account_id][region]
+    log_group = backend.groups.get(group)
+    log_stream = log_group.streams.get(stream) if log_group else None
+    return [event.message for event in log_stream.events] if log_stream else []
