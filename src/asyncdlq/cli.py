@@ -144,9 +144,38 @@ def cmd_invocations(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    with urllib.request.urlopen(f"{target.endpoint_url}/_asyncdlq/invocations", timeout=5) as r:
-        data = json.load(r)
-    print(json.dumps(data["invocations"], indent=2))
+    url = f"{target.endpoint_url}/_asyncdlq/invocations"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            invocations = json.load(response)["invocations"]
+    except OSError as exc:
+        print(
+            f"asyncdlq: no emulator answers at {target.endpoint_url} ({exc}); start one with "
+            "`make up` or set ASYNCDLQ_ENDPOINT",
+            file=sys.stderr,
+        )
+        return 1
+    if args.json:
+        print(json.dumps(invocations, indent=2))
+        return 0
+    for inv in invocations:
+        extra = " (duplicate delivery)" if inv["duplicate"] else ""
+        print(
+            f"{inv['request_id']}  {inv['function_name']}:{inv['qualifier']}  "
+            f"{inv['outcome'] or 'pending'}{extra}"
+        )
+        for number, attempt in enumerate(inv["attempts"], 1):
+            offset = attempt["started_at"] - inv["received_at"]
+            took = (attempt["ended_at"] - attempt["started_at"]) * 1000
+            result = (
+                "ok" if attempt["ok"] else f"{attempt['error_type']}: {attempt['error_message']}"
+            )
+            print(f"    attempt {number} at +{offset:.2f}s, {took:.0f} ms: {result}")
+        if inv["throttles"]:
+            print(f"    throttled {inv['throttles']} time(s)")
+        for delivery in inv["deliveries"]:
+            state = "delivered" if delivery["delivered"] else f"DROPPED ({delivery['error']})"
+            print(f"    {delivery['kind']} -> {delivery['target']}: {state}")
     return 0
 
 
@@ -187,11 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_terraform)
 
+    p = sub.add_parser("invocations", help="list the emulator's async invocations and attempts")
+    p.add_argument("--json", action="store_true", help="the raw records, as JSON")
+    p.set_defaults(func=cmd_invocations)
+
     for name, func, text in [
         ("up", cmd_up, "start the emulator in the background unless one answers (TARGET=local)"),
         ("stop", cmd_stop, "stop the background emulator"),
         ("env", cmd_env, "print export lines that point the AWS CLI at the current TARGET"),
-        ("invocations", cmd_invocations, "list the emulator's async invocations and attempts"),
         ("demo", cmd_demo, "the whole seed tutorial, narrated"),
     ]:
         sub.add_parser(name, help=text).set_defaults(func=func)
