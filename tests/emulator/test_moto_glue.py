@@ -74,3 +74,26 @@ def test_other_service_internals_keep_their_shape() -> None:
 def test_the_dispatcher_names_lambda_as_the_glue_expects() -> None:
     dispatcher = moto_glue.DomainDispatcherApplication(lambda service: service)
     assert dispatcher.get_backend_for_host("lambda.us-east-1.amazonaws.com") == "awslambda"
+
+
+def test_iam_and_destination_internals_keep_their_shape() -> None:
+    from moto.iam.models import IAMBackend, ManagedPolicy, PolicyVersion, Role
+
+    assert _params(IAMBackend.get_role_by_arn) == ["self", "arn"]
+    role_init = _params(Role.__init__)
+    assert "name" in role_init and "assume_role_policy_document" in role_init
+    for attr in ("policies", "managed_policies"):
+        assert attr in inspect.getsource(Role.__init__), attr
+    assert "versions" in inspect.getsource(ManagedPolicy.__mro__[1].__init__)
+    assert _params(PolicyVersion.__init__)[:4] == ["self", "policy_arn", "document", "is_default"]
+    assert isinstance(PolicyVersion.is_default_version, property)
+    assert (
+        moto_glue.iam_role_policy_documents("123456789012", "arn:aws:iam::123456789012:role/x")
+        is None
+    )
+    assert (
+        moto_glue.sns_topic_exists("123456789012", "us-east-1", "arn:aws:sns:us-east-1:1:x")
+        is False
+    )
+    backend = moto_glue.LambdaBackend("us-east-1", "123456789012")
+    assert moto_glue.lambda_function_exists(backend, "nope", None) is False

@@ -12,7 +12,7 @@ import json
 import uuid
 from typing import Any
 
-from . import core
+from . import core, permissions, validation
 from .async_engine import AsyncEvent, AsyncSettings
 from .concurrency import Throttled
 from .moto_glue import (
@@ -23,7 +23,6 @@ from .moto_glue import (
     LambdaFunction,
     UnknownEventConfig,
     UnknownFunctionException,
-    ValidationException,
     store_function,
 )
 from .moto_glue import InvalidParameterValueException as InvalidParameterValue
@@ -63,9 +62,12 @@ class EmulatedFunction(LambdaFunction):
     def update_configuration(self, config_updates: dict[str, Any]) -> dict[str, Any]:
         if "DeadLetterConfig" in config_updates:
             # An empty TargetArn is how clients remove the DLQ.
-            self.dead_letter_arn = (config_updates["DeadLetterConfig"] or {}).get(
-                "TargetArn"
-            ) or None
+            target = (config_updates["DeadLetterConfig"] or {}).get("TargetArn") or None
+            validation.validate_dead_letter_arn(target, allow_empty=True)
+            if target:
+                role = config_updates.get("Role") or self.role
+                permissions.check_dead_letter_target(self.account_id, role, target)
+            self.dead_letter_arn = target
         return super().update_configuration(config_updates)
 
     def get_code(self) -> dict[str, Any]:
@@ -109,34 +111,15 @@ class EmulatedFunction(LambdaFunction):
         )
 
 
-def _check_event_invoke_config(config: dict[str, Any]) -> None:
-    retries = config.get("MaximumRetryAttempts")
-    age = config.get("MaximumEventAgeInSeconds")
-    if retries is not None and retries < 0:
-        raise ValidationException(
-            retries, "maximumRetryAttempts", "Member must have value greater than or equal to 0"
-        )
-    if age is not None and age < 60:
-        raise ValidationException(
-            age, "maximumEventAgeInSeconds", "Member must have value greater than or equal to 60"
-        )
-    destinations = config.get("DestinationConfig") or {}
-    if (
-        retries is None
-        and age is None
-        and not any(
-            (destinations.get(k) or {}).get("Destination") for k in ("OnSuccess", "OnFailure")
-        )
-    ):
-        raise InvalidParameterValue(
-            "You must specify at least one of error handling or destination setting."
-        )
-
-
 class EmulatedLambdaBackend(LambdaBackend):
     def create_function(self, spec: dict[str, Any]) -> LambdaFunction:
         if spec.get("FunctionName") is None:
             raise InvalidParameterValue("Missing FunctionName")
+        if "DeadLetterConfig" in spec:
+            # Lambda checks the role at CreateFunction (facts §3); hence the module's depends_on.
+            target = (spec["DeadLetterConfig"] or {}).get("TargetArn")
+            validation.validate_dead_letter_arn(target)
+            permissions.check_dead_letter_target(self.account_id, spec["Role"], target)
         fn = EmulatedFunction(self.account_id, spec, self.region_name, version="$LATEST")
         store_function(self, fn)
         if spec.get("Publish"):
@@ -149,8 +132,20 @@ class EmulatedLambdaBackend(LambdaBackend):
     def put_function_event_invoke_config(
         self, function_name: str, config: dict[str, Any]
     ) -> dict[str, Any]:
-        _check_event_invoke_config(config)
         fn = self.get_function(function_name)
+        self._check_event_invoke_config(fn, config)
+        return self._store_event_invoke_config(fn, config)
+
+    def _check_event_invoke_config(self, fn: LambdaFunction, config: dict[str, Any]) -> None:
+        validation.validate_event_invoke_config(fn.function_arn, config)
+        for kind in ("OnSuccess", "OnFailure"):
+            target = ((config.get("DestinationConfig") or {}).get(kind) or {}).get("Destination")
+            if target:
+                permissions.check_destination(self.account_id, fn.role, target)
+
+    def _store_event_invoke_config(
+        self, fn: LambdaFunction, config: dict[str, Any]
+    ) -> dict[str, Any]:
         event_config = EventInvokeConfig(fn.function_arn, fn.last_modified, dict(config))
         fn.event_invoke_config = [event_config]
         return event_config.response()
@@ -159,9 +154,10 @@ class EmulatedLambdaBackend(LambdaBackend):
         self, function_name: str, config: dict[str, Any]
     ) -> dict[str, Any]:
         fn = self.get_function(function_name)
+        self._check_event_invoke_config(fn, config)  # the request is checked, not the merge
         merged = dict(fn.event_invoke_config[0].config) if fn.event_invoke_config else {}
         merged.update(config)
-        return self.put_function_event_invoke_config(function_name, merged)
+        return self._store_event_invoke_config(fn, merged)
 
     def delete_function_event_invoke_config(self, function_name: str) -> None:
         fn = self.get_function(function_name)
