@@ -24,7 +24,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from . import moto_glue
-from .concurrency import Throttled
 from .delivery import (
     AsyncInvoker,
     DeliveryError,
@@ -33,6 +32,7 @@ from .delivery import (
     send_to_destination,
 )
 from .runtime.spec import AttemptResult, FunctionSpec
+from .runtime.workers import Throttled
 
 log = logging.getLogger(__name__)
 

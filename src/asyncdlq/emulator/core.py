@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .async_engine import AsyncEngine, AsyncEvent
-from .concurrency import ConcurrencyLimiter
 from .runtime.spec import AttemptResult, FunctionSpec
 from .runtime.workers import WorkerPool
 
@@ -32,7 +31,6 @@ class Emulator:
 
         self.config = config
         self.pool = WorkerPool(config.endpoint_url)
-        self.concurrency = ConcurrencyLimiter()
         self.engine = AsyncEngine(
             resolve_async_event,
             self.run_attempt,
@@ -45,13 +43,12 @@ class Emulator:
     def run_attempt(
         self, spec: FunctionSpec, request_id: str, payload: bytes, limit: int | None = None
     ) -> AttemptResult:
-        """Run one attempt; raises concurrency.Throttled when ``limit`` attempts already run."""
-        with self.concurrency.slot(spec.function_arn, limit):
-            worker = self.pool.acquire(spec)
-            try:
-                return worker.invoke(request_id, payload, spec.qualified_arn)
-            finally:
-                self.pool.release(worker)
+        """Run one attempt; raises workers.Throttled when ``limit`` attempts already run."""
+        worker = self.pool.acquire(spec, limit)
+        try:
+            return worker.invoke(request_id, payload, spec.qualified_arn)
+        finally:
+            self.pool.release(worker)
 
     def reset(self) -> list[AsyncEvent]:
         """moto's reset: forget queued events; returns those that had no outcome yet."""

@@ -14,7 +14,6 @@ from typing import Any
 
 from . import core, permissions, validation
 from .async_engine import AsyncEvent, AsyncSettings
-from .concurrency import Throttled
 from .moto_glue import (
     BackendDict,
     EventInvokeConfig,
@@ -27,6 +26,7 @@ from .moto_glue import (
 )
 from .moto_glue import InvalidParameterValueException as InvalidParameterValue
 from .runtime.spec import AttemptResult, FunctionSpec
+from .runtime.workers import Throttled
 
 
 class TooManyRequests(LambdaClientError):

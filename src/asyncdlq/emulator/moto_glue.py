@@ -102,13 +102,14 @@ def create_log_stream(account_id: str, region: str, group: str, stream: str) -> 
     backend.create_log_stream(group, stream)
 
 
-def put_log_event(account_id: str, region: str, group: str, stream: str, message: str) -> None:
+def put_log_events(
+    account_id: str, region: str, group: str, stream: str, messages: list[str]
+) -> None:
     backend = logs_backends[account_id][region]
     if group not in backend.groups or stream not in backend.groups[group].streams:
         return  # the group was deleted (e.g. terraform destroy) while the function still ran
-    backend.put_log_events(
-        group, stream, [{"timestamp": int(time.time() * 1000), "message": message}]
-    )
+    now = int(time.time() * 1000)
+    backend.put_log_events(group, stream, [{"timestamp": now, "message": m} for m in messages])
 
 
 def events_put(

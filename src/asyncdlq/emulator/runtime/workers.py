@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import io
 import json
+import logging
 import os
 import queue
 import shutil
@@ -27,7 +28,73 @@ from .. import logs
 from .interpreters import interpreter_for
 from .spec import AttemptResult, FunctionSpec
 
+__all__ = ["Throttled", "Worker", "WorkerPool", "exit_reason"]
+
+log = logging.getLogger(__name__)
+
 _BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
+
+# Lambda reports a runtime that died with Go's os.ProcessState text (its init is written in Go):
+# "exit status N", or "signal: <name>" from Go's signal table (syscall, zerrors_linux_*.go).
+# AWS adds " (core dumped)" for SIGSEGV ("Runtime exited with error: signal: segmentation fault
+# (core dumped)", quoted from AWS in FutureSharks/invokust#57 and awslabs/aws-lambda-cpp#30);
+# that it does so for the other core-dumping signals too is unconfirmed but follows from Go.
+GO_SIGNAL_NAMES = {
+    1: "hangup",
+    2: "interrupt",
+    3: "quit",
+    4: "illegal instruction",
+    5: "trace/breakpoint trap",
+    6: "aborted",
+    7: "bus error",
+    8: "floating point exception",
+    9: "killed",
+    10: "user defined signal 1",
+    11: "segmentation fault",
+    12: "user defined signal 2",
+    13: "broken pipe",
+    14: "alarm clock",
+    15: "terminated",
+    24: "CPU time limit exceeded",
+    25: "file size limit exceeded",
+    31: "bad system call",
+}
+_CORE_SIGNALS = {3, 4, 5, 6, 7, 8, 11, 24, 25, 31}
+
+# Per-invocation log budget, enforced in the worker (bootstrap) and again here for output that
+# bypasses sys.stdout. CloudWatch would keep everything; the emulator keeps its memory bounded
+# and says in its own log how many lines it dropped.
+MAX_LOG_EVENTS_PER_INVOKE = 10_000
+MAX_LOG_BYTES_PER_INVOKE = 8 * 1024 * 1024
+_CONTROL_LINE_LIMIT = 8 * 1024 * 1024  # one control message; longer ones are junk, not ours
+_MEMORY_POLL_S = 0.005
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def exit_reason(returncode: int) -> str:
+    """Lambda's text for a runtime process that ended with ``returncode`` (Popen's convention)."""
+    if returncode == 0:
+        # facts §6: sys.exit() -> "Runtime exited without providing a reason".
+        return "Runtime exited without providing a reason"
+    if returncode < 0:
+        number = -returncode
+        name = GO_SIGNAL_NAMES.get(number, f"signal {number}")
+        suffix = " (core dumped)" if number in _CORE_SIGNALS else ""
+        return f"Runtime exited with error: signal: {name}{suffix}"
+    # "Runtime exited with error: exit status 1": floci-io/floci#3314 (recorded on AWS).
+    return f"Runtime exited with error: exit status {returncode}"
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE / (1024 * 1024)
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+class Throttled(Exception):
+    """The function already runs as many invocations as its reserved concurrency allows."""
 
 
 class Worker:
@@ -39,6 +106,13 @@ class Worker:
         self._messages: queue.Queue[dict[str, Any]] = queue.Queue()
         self._init_ms: float | None = None
         self._initialized = False
+        self._init_error: dict[str, Any] | None = None
+        self._oom = False
+        self._peak_mb = 0.0
+        self._raw_events = 0
+        self._raw_bytes = 0
+        self._raw_dropped = 0
+        self.leased = False
         control_r, control_w = os.pipe()
         # Init Duration covers what AWS's covers: starting the runtime and importing the handler.
         self._spawned_at = time.time()
@@ -50,12 +124,12 @@ class Worker:
             pass_fds=(control_w,),
             env=self._environment(code_dir, endpoint_url, control_w),
             cwd=code_dir,
-            start_new_session=True,  # a handler's signals and children stay away from us
+            start_new_session=True,  # its own session and process group: killpg reaches all
         )
         os.close(control_w)
-        self._control = os.fdopen(control_r, "r", encoding="utf-8")
-        threading.Thread(target=self._read_control, daemon=True).start()
-        threading.Thread(target=self._read_output, daemon=True).start()
+        self._control = os.fdopen(control_r, "rb")
+        threading.Thread(target=self._read_control, daemon=True, name="worker-control").start()
+        threading.Thread(target=self._read_output, daemon=True, name="worker-output").start()
 
     def _environment(self, code_dir: Path, endpoint_url: str, control_fd: int) -> dict[str, str]:
         spec = self.spec
@@ -81,33 +155,77 @@ class Worker:
             "AWS_SECRET_ACCESS_KEY": "test",
             "AWS_SESSION_TOKEN": "test",
             "ASYNCDLQ_CONTROL_FD": str(control_fd),
+            "ASYNCDLQ_LOG_LIMITS": f"{MAX_LOG_EVENTS_PER_INVOKE},{MAX_LOG_BYTES_PER_INVOKE},"
+            f"{logs.MAX_EVENT_BYTES}",
         }
         env.update(dict(spec.environment))
         return env
 
+    # -- reading what the process says ------------------------------------------------------
+    @staticmethod
+    def _lines(stream: Any, limit: int) -> Any:
+        """Complete lines of at most ``limit`` bytes; a longer line yields its first ``limit``
+        bytes once (with ``truncated`` True) and the rest is read and discarded, never held."""
+        while True:
+            chunk = stream.readline(limit)
+            if not chunk:
+                return
+            if chunk.endswith(b"\n"):
+                yield chunk[:-1], False
+                continue
+            yield chunk, True
+            while chunk and not chunk.endswith(b"\n"):
+                chunk = stream.readline(limit)
+
     def _read_control(self) -> None:
-        for line in self._control:
-            message = json.loads(line)
-            if message["type"] == "log":
-                self.stream.write(message["text"])
-            else:
-                self._messages.put(message)
-        self._messages.put({"type": "exit"})
+        try:
+            for raw, truncated in self._lines(self._control, _CONTROL_LINE_LIMIT):
+                if truncated:
+                    continue
+                try:
+                    message = json.loads(raw)
+                    kind = message["type"]
+                except (ValueError, TypeError, KeyError):
+                    continue  # not ours (a handler wrote to the channel): never fatal
+                try:
+                    if kind == "log":
+                        lines = [str(line) for line in message["lines"]]
+                        self.stream.write_many(lines)
+                    elif kind in ("init", "result", "oom"):
+                        self._messages.put(message)
+                except Exception:  # a malformed message must not stop the reader
+                    log.debug("ignored a malformed worker message", exc_info=True)
+        except (OSError, ValueError):
+            pass
+        finally:
+            self._messages.put({"type": "exit"})
 
     def _read_output(self) -> None:
-        # Output that bypasses sys.stdout (C extensions, the interpreter dying) still reaches the log.
+        # Output that bypasses sys.stdout (os.write(1, ...), C extensions, the interpreter dying).
         assert self.process.stdout is not None
-        for raw in self.process.stdout:
-            self.stream.write(raw.decode("utf-8", "replace").rstrip("\n"))
+        with contextlib.suppress(OSError, ValueError):
+            for raw, _ in self._lines(self.process.stdout, logs.MAX_EVENT_BYTES):
+                if (
+                    self._raw_events >= MAX_LOG_EVENTS_PER_INVOKE
+                    or self._raw_bytes >= MAX_LOG_BYTES_PER_INVOKE
+                ):
+                    self._raw_dropped += 1
+                    continue
+                self._raw_events += 1
+                self._raw_bytes += len(raw)
+                self.stream.write(raw.decode("utf-8", "replace"))
 
     @property
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    # -- one invocation ---------------------------------------------------------------------
     def invoke(self, request_id: str, payload: bytes, invoked_arn: str) -> AttemptResult:
         spec = self.spec
         cold = not self._initialized
         started = time.time()
+        self._raw_events = self._raw_bytes = self._raw_dropped = 0
+        self._peak_mb = 0.0
         self.stream.write(logs.start_line(request_id, spec.version))
         deadline = started + spec.timeout_s
         request = {
@@ -116,17 +234,17 @@ class Worker:
             "invoked_function_arn": invoked_arn,
             "deadline_ms": deadline * 1000,
         }
-        try:
-            assert self.process.stdin is not None
-            self.process.stdin.write((json.dumps(request) + "\n").encode())
-            self.process.stdin.flush()
-        except (BrokenPipeError, OSError):
-            pass  # the process is gone; the control reader reports the exit below
-        outcome = self._wait_for_result(deadline)
+        # Written from a thread: a process stuck before reading (a hung import) must not hold
+        # this one past the deadline on a full pipe.
+        threading.Thread(
+            target=self._send_request, args=(json.dumps(request) + "\n",), daemon=True
+        ).start()
+        outcome = self._wait_for_result(request_id, deadline)
         ended = time.time()
         duration_ms = (ended - started) * 1000
         timed_out = outcome is None
         init_ms = self._init_ms if cold else None
+        platform_error: str | None = None  # the REPORT's Error Type for platform errors
         if timed_out:
             self.kill()
             self.stream.write(logs.timeout_line(request_id, spec.timeout_s))
@@ -136,10 +254,32 @@ class Worker:
                 f"{spec.timeout_s:.2f} seconds",
             }
             outcome = {"ok": False, "error": error, "max_memory_mb": 0, "compact": True}
-        elif outcome["type"] == "exit":
-            error = self._exit_error(request_id)
-            outcome = {"ok": False, "error": error, "max_memory_mb": 0}
+        elif outcome["type"] == "init":
+            # An init error reaches the invoke that triggered the init, with requestId ""
+            # (facts §6); the runtime exits, so the next invoke initializes again (awslambdaric).
+            error = outcome["error"]
+            platform_error = error.get("errorType") or None
+            outcome = {"ok": False, "error": error, "max_memory_mb": int(self._peak_mb) + 1}
+            init_ms = None
             self.kill()
+        elif outcome["type"] == "exit":
+            code = self._reap()
+            if self._oom:
+                # adobe/helix-html2md-service#1001 (AWS, 2026): {"errorType":"Runtime.OutOfMemory",
+                # "errorMessage":"RequestId: <id> Error: Runtime exited with error: signal: killed"}
+                error_type, reason = "Runtime.OutOfMemory", exit_reason(-signal.SIGKILL)
+                max_mb = spec.memory_mb
+            else:
+                error_type, reason = "Runtime.ExitError", exit_reason(code)
+                max_mb = int(self._peak_mb) + 1
+            error = {
+                "errorType": error_type,
+                "errorMessage": f"RequestId: {request_id} Error: {reason}",
+            }
+            outcome = {"ok": False, "error": error, "max_memory_mb": max_mb, "compact": True}
+            platform_error = error_type
+            if not self._initialized:
+                init_ms = None
         self.stream.write(logs.end_line(request_id))
         self.stream.write(
             logs.report_line(
@@ -149,17 +289,35 @@ class Worker:
                 int(outcome.get("max_memory_mb", 0)),
                 init_ms,
                 timed_out,
+                platform_error,
             )
         )
+        if platform_error and outcome.get("compact"):
+            # The platform's own event after REPORT: "RequestId: <id> Error: <reason>" and the
+            # error type on the next line (aws/aws-lambda-dotnet#480, awslabs/aws-lambda-cpp#30).
+            self.stream.write(f"{outcome['error']['errorMessage']}\n{platform_error}")
+        dropped = int(outcome.get("dropped_lines", 0)) + self._raw_dropped
+        if dropped:
+            log.warning(
+                "%s %s: dropped %d log line(s) over the emulator's per-invocation budget",
+                spec.function_name,
+                request_id,
+                dropped,
+            )
         if outcome["ok"]:
-            body = outcome["payload"].encode()
+            if outcome.get("payload_b64") is not None:
+                import base64
+
+                body = base64.b64decode(outcome["payload_b64"])
+            else:
+                body = str(outcome["payload"]).encode()
         elif outcome.get("compact"):
             body = json.dumps(outcome["error"], separators=(",", ":")).encode()
         else:
             body = json.dumps(outcome["error"]).encode()
         return AttemptResult(
             request_id=request_id,
-            ok=outcome["ok"],
+            ok=bool(outcome["ok"]),
             payload=body,
             error=outcome.get("error"),
             log_stream=self.stream.name,
@@ -172,49 +330,71 @@ class Worker:
             timed_out=timed_out,
         )
 
-    def _wait_for_result(self, deadline: float) -> dict[str, Any] | None:
-        """The next ``result`` or ``exit`` message; None when the deadline passes first."""
+    def _send_request(self, line: str) -> None:
+        with contextlib.suppress(BrokenPipeError, OSError, ValueError):
+            assert self.process.stdin is not None
+            self.process.stdin.write(line.encode())
+            self.process.stdin.flush()
+
+    def _wait_for_result(self, request_id: str, deadline: float) -> dict[str, Any] | None:
+        """The ``result``, failed ``init`` or ``exit`` message; None when the deadline passes.
+
+        Meanwhile the process's resident memory is polled: above MemorySize it is killed, as
+        Lambda's cgroup kills an environment that runs out of memory.
+        """
+        limit_mb = self.spec.memory_mb
         while True:
             remaining = deadline - time.time()
             if remaining <= 0:
                 return None
             try:
-                message = self._messages.get(timeout=remaining)
+                message = self._messages.get(timeout=min(remaining, _MEMORY_POLL_S))
             except queue.Empty:
-                return None
-            if message["type"] == "init":
-                self._initialized = True
-                self._init_ms = (time.time() - self._spawned_at) * 1000
+                rss = _rss_mb(self.process.pid)
+                self._peak_mb = max(self._peak_mb, rss)
+                if rss > limit_mb and not self._oom:
+                    self._oom = True
+                    self.kill(wait=False)
                 continue
-            return message
+            kind = message["type"]
+            if kind == "init":
+                self._init_ms = (time.time() - self._spawned_at) * 1000
+                if message.get("error") is not None:
+                    self._init_error = message["error"]
+                    return message
+                self._initialized = True
+            elif kind == "oom":
+                self._oom = True
+            elif kind == "exit":
+                return message
+            elif kind == "result" and message.get("request_id") == request_id:
+                if not isinstance(message.get("ok"), bool):
+                    continue
+                return message
 
-    def _exit_error(self, request_id: str) -> dict[str, str]:
-        code = self.process.wait(timeout=5)
-        if code == 0:
-            reason = "Runtime exited without providing a reason"
-        elif code < 0:
-            reason = f"Runtime exited with error: signal: {signal.Signals(-code).name.lower()}"
-        else:
-            reason = f"Runtime exited with error: exit status {code}"
-        return {
-            "errorType": "Runtime.ExitError",
-            "errorMessage": f"RequestId: {request_id} Error: {reason}",
-        }
+    def _reap(self) -> int:
+        try:
+            return self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            # The control channel closed but the process lives on (it closed the descriptor).
+            self.kill()
+            return self.process.wait()
 
-    def kill(self) -> None:
-        if self.alive:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+    def kill(self, wait: bool = True) -> None:
+        """SIGKILL the whole process group: the runtime and anything it started."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        if wait:
+            self.process.wait()
 
     def stop(self) -> None:
         if self.alive:
-            assert self.process.stdin is not None
-            self.process.stdin.close()  # bootstrap's loop ends on EOF
-            try:
+            with contextlib.suppress(OSError, ValueError):
+                assert self.process.stdin is not None
+                self.process.stdin.close()  # bootstrap's loop ends on EOF
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        self.kill()  # and whatever it left behind in its group
 
 
 class WorkerPool:
@@ -225,6 +405,7 @@ class WorkerPool:
         self._work_dir = Path(work_dir or tempfile.mkdtemp(prefix="asyncdlq-code-"))
         self._idle: dict[str, list[Worker]] = {}
         self._generation: dict[str, str] = {}  # function ARN -> current environment key
+        self._busy: dict[str, int] = {}  # function ARN -> leased workers
         self._lock = threading.Lock()
 
     def _code_dir(self, spec: FunctionSpec) -> Path:
@@ -240,10 +421,19 @@ class WorkerPool:
                 shutil.rmtree(partial, ignore_errors=True)  # another thread got there first
         return target
 
-    def acquire(self, spec: FunctionSpec) -> Worker:
+    def acquire(self, spec: FunctionSpec, limit: int | None = None) -> Worker:
+        """An idle worker of the function's current generation, or a new one.
+
+        With ``limit``, raises ``Throttled`` when ``limit`` workers of this function (any
+        version) are already leased: the slot is taken under the pool's lock, so concurrent
+        callers never exceed it. Every successful acquire must be paired with one ``release``.
+        """
         key = spec.environment_key
         stale: list[Worker] = []
         with self._lock:
+            if limit is not None and self._busy.get(spec.function_arn, 0) >= limit:
+                raise Throttled(spec.function_arn)
+            self._busy[spec.function_arn] = self._busy.get(spec.function_arn, 0) + 1
             if self._generation.get(spec.function_arn) != key:
                 # Code or configuration changed: AWS starts fresh environments for the new version.
                 old = self._generation.get(spec.function_arn)
@@ -253,18 +443,37 @@ class WorkerPool:
             worker = None
             while idle and worker is None:
                 candidate = idle.pop()
-                worker = candidate if candidate.alive else None
+                if candidate.alive:
+                    worker = candidate
+                else:
+                    stale.append(candidate)  # died while idle: reap its group
         for w in stale:
             w.stop()
-        return worker or Worker(spec, self._code_dir(spec), self.endpoint_url)
+        if worker is None:
+            try:
+                worker = Worker(spec, self._code_dir(spec), self.endpoint_url)
+            except BaseException:
+                with self._lock:
+                    self._busy[spec.function_arn] -= 1
+                raise
+        worker.leased = True
+        return worker
 
     def release(self, worker: Worker) -> None:
         with self._lock:
+            if worker.leased:
+                worker.leased = False
+                self._busy[worker.spec.function_arn] -= 1
             current = self._generation.get(worker.spec.function_arn) == worker.spec.environment_key
             if worker.alive and current:
                 self._idle.setdefault(worker.spec.environment_key, []).append(worker)
                 return
-        worker.stop()
+        worker.stop()  # a crashed, timed-out or outdated environment is replaced, group and all
+
+    def busy(self, function_arn: str) -> int:
+        """How many workers of the function are leased now."""
+        with self._lock:
+            return self._busy.get(function_arn, 0)
 
     def shutdown(self) -> None:
         with self._lock:
