@@ -180,3 +180,24 @@ def test_log_type_tail_returns_the_invocations_log(aws, deploy) -> None:
     assert "first" not in tail
     plain = lam.invoke(FunctionName=fn.name, Payload=b'{"key1": "x"}')
     assert "LogResult" not in plain
+
+
+@pytest.mark.parametrize("runtime", ["python3.12", "python3.11"])
+def test_a_handler_calls_aws_through_the_emulator_with_the_runtimes_boto3(aws, deploy, runtime):
+    fn = deploy(
+        """
+        import boto3
+        def lambda_handler(event, context):
+            sqs = boto3.client("sqs")
+            url = sqs.get_queue_url(QueueName=event["queue"])["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody="from inside")
+            return "sent"
+        """
+    )
+    lam = aws.client("lambda")
+    lam.update_function_configuration(FunctionName=fn.name, Runtime=runtime)
+    queue = fn.queue_url.rsplit("/", 1)[-1]
+    response = lam.invoke(FunctionName=fn.name, Payload=json.dumps({"queue": queue}).encode())
+    assert response["Payload"].read() == b'"sent"', response.get("FunctionError")
+    got = aws.client("sqs").receive_message(QueueUrl=fn.queue_url, WaitTimeSeconds=1)
+    assert got["Messages"][0]["Body"] == "from inside"

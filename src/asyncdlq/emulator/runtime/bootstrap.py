@@ -414,6 +414,9 @@ def main() -> None:
     sys.stderr = _LogStream(2)
     sys.meta_path.insert(0, _LoggingHook())
     sys.path.insert(0, _TASK_ROOT)
+    sdk = os.environ.pop("ASYNCDLQ_SDK_PATH", "")
+    if sdk:
+        sys.path.append(sdk)  # like /var/runtime on AWS: the function's own copies win
 
     try:
         handler = _get_handler(os.environ["_HANDLER"])

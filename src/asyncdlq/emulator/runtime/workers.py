@@ -24,6 +24,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from .. import logs
 from .interpreters import interpreter_for
 from .spec import AttemptResult, FunctionSpec
@@ -33,6 +35,7 @@ __all__ = ["Throttled", "Worker", "WorkerPool", "exit_reason"]
 log = logging.getLogger(__name__)
 
 _BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
+_SDK_PATH = str(Path(boto3.__file__).resolve().parents[1])
 
 # Lambda reports a runtime that died with Go's os.ProcessState text (its init is written in Go):
 # "exit status N", or "signal: <name>" from Go's signal table (syscall, zerrors_linux_*.go).
@@ -155,6 +158,9 @@ class Worker:
             "AWS_SECRET_ACCESS_KEY": "test",
             "AWS_SESSION_TOKEN": "test",
             "ASYNCDLQ_CONTROL_FD": str(control_fd),
+            # Lambda's Python runtimes ship boto3 after the function's own code on sys.path;
+            # the emulator's copy (pure Python) plays that part for every interpreter.
+            "ASYNCDLQ_SDK_PATH": _SDK_PATH,
             "ASYNCDLQ_LOG_LIMITS": f"{MAX_LOG_EVENTS_PER_INVOKE},{MAX_LOG_BYTES_PER_INVOKE},"
             f"{logs.MAX_EVENT_BYTES}",
         }
