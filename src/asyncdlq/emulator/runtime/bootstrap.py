@@ -21,6 +21,34 @@ import json
 import os
 import sys
 
+
+def _await_function() -> None:
+    """A pre-started spare process waits here for the function it will run.
+
+    The parent writes ``<length>\\n`` then a JSON object {"env": ..., "cwd": ...}; reads are
+    unbuffered so the requests that follow stay in the pipe for the request loop.
+    """
+    if os.environ.get("ASYNCDLQ_SPARE") != "1":
+        return
+    header = b""
+    while not header.endswith(b"\n"):
+        byte = os.read(0, 1)
+        if not byte:
+            sys.exit(0)  # the emulator stopped before this spare was used
+        header += byte
+    size, body = int(header), b""
+    while len(body) < size:
+        chunk = os.read(0, size - len(body))
+        if not chunk:
+            sys.exit(0)
+        body += chunk
+    setup = json.loads(body)
+    os.environ.clear()
+    os.environ.update(setup["env"])
+    os.chdir(setup["cwd"])
+
+
+_await_function()
 _CONTROL_FD = int(os.environ.pop("ASYNCDLQ_CONTROL_FD"))
 os.set_inheritable(_CONTROL_FD, False)  # the handler's subprocesses must not reach the channel
 # Per-invocation log budget (events, bytes) and the size of one CloudWatch event; see logs.py.

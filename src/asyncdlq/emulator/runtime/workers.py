@@ -96,6 +96,77 @@ def _rss_mb(pid: int) -> float:
         return 0.0
 
 
+def _spawn_runtime(interpreter: str) -> tuple[subprocess.Popen[bytes], int, int]:
+    """A runtime process that waits for its function; returns it, the control pipe's read end
+    and the control descriptor's number in the child."""
+    control_r, control_w = os.pipe()
+    process = subprocess.Popen(
+        [interpreter, "-u", str(_BOOTSTRAP)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        pass_fds=(control_w,),
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "ASYNCDLQ_SPARE": "1",
+        },
+        cwd="/",
+        start_new_session=True,  # its own session and process group: killpg reaches all
+    )
+    os.close(control_w)
+    return process, control_r, control_w
+
+
+class Spares:
+    """One started, idle runtime process per interpreter, so a cold start skips process start-up
+    (AWS keeps sandboxes ready too); a taken spare is replaced in the background."""
+
+    def __init__(self) -> None:
+        self._ready: dict[str, tuple[subprocess.Popen[bytes], int, int]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def take(self, interpreter: str) -> tuple[subprocess.Popen[bytes], int, int]:
+        with self._lock:
+            spare = self._ready.pop(interpreter, None)
+        if spare is None or spare[0].poll() is not None:
+            if spare is not None:
+                os.close(spare[1])
+            spare = _spawn_runtime(interpreter)
+        threading.Thread(target=self._refill, args=(interpreter,), daemon=True).start()
+        return spare
+
+    def _refill(self, interpreter: str) -> None:
+        spare = _spawn_runtime(interpreter)
+        with self._lock:
+            keep = not self._closed and interpreter not in self._ready
+            if keep:
+                self._ready[interpreter] = spare
+        if not keep:
+            self._discard(spare)
+
+    @staticmethod
+    def _discard(spare: tuple[subprocess.Popen[bytes], int, int]) -> None:
+        process, control_r, _ = spare
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        os.close(control_r)
+        for pipe in (process.stdin, process.stdout):
+            if pipe is not None:
+                pipe.close()
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._closed = True
+            spares, self._ready = list(self._ready.values()), {}
+        for spare in spares:
+            self._discard(spare)
+
+
 class Throttled(Exception):
     """The function already runs as many invocations as its reserved concurrency allows."""
 
@@ -103,7 +174,9 @@ class Throttled(Exception):
 class Worker:
     """One execution environment: a process, its log stream, and a lock so it runs one at a time."""
 
-    def __init__(self, spec: FunctionSpec, code_dir: Path, endpoint_url: str) -> None:
+    def __init__(
+        self, spec: FunctionSpec, code_dir: Path, endpoint_url: str, spares: Spares
+    ) -> None:
         self.spec = spec
         self.stream = logs.LogStream(spec.account_id, spec.region, spec.log_group, spec.version)
         self._messages: queue.Queue[dict[str, Any]] = queue.Queue()
@@ -116,20 +189,16 @@ class Worker:
         self._raw_bytes = 0
         self._raw_dropped = 0
         self.leased = False
-        control_r, control_w = os.pipe()
-        # Init Duration covers what AWS's covers: starting the runtime and importing the handler.
+        # Init Duration covers what AWS's does once a sandbox is there: importing the handler.
         self._spawned_at = time.time()
-        self.process = subprocess.Popen(
-            [interpreter_for(spec.runtime), "-u", str(_BOOTSTRAP)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            pass_fds=(control_w,),
-            env=self._environment(code_dir, endpoint_url, control_w),
-            cwd=code_dir,
-            start_new_session=True,  # its own session and process group: killpg reaches all
-        )
-        os.close(control_w)
+        self.process, control_r, control_fd = spares.take(interpreter_for(spec.runtime))
+        setup = json.dumps(
+            {"env": self._environment(code_dir, endpoint_url, control_fd), "cwd": str(code_dir)}
+        ).encode()
+        assert self.process.stdin is not None
+        with contextlib.suppress(OSError):  # a dead spare shows up as an exit on first invoke
+            self.process.stdin.write(f"{len(setup)}\n".encode() + setup)
+            self.process.stdin.flush()
         self._control = os.fdopen(control_r, "rb")
         threading.Thread(target=self._read_control, daemon=True, name="worker-control").start()
         threading.Thread(target=self._read_output, daemon=True, name="worker-output").start()
@@ -412,6 +481,7 @@ class WorkerPool:
         self._idle: dict[str, list[Worker]] = {}
         self._generation: dict[str, str] = {}  # function ARN -> current environment key
         self._busy: dict[str, int] = {}  # function ARN -> leased workers
+        self._spares = Spares()
         self._lock = threading.Lock()
 
     def _code_dir(self, spec: FunctionSpec) -> Path:
@@ -457,7 +527,7 @@ class WorkerPool:
             w.stop()
         if worker is None:
             try:
-                worker = Worker(spec, self._code_dir(spec), self.endpoint_url)
+                worker = Worker(spec, self._code_dir(spec), self.endpoint_url, self._spares)
             except BaseException:
                 with self._lock:
                     self._busy[spec.function_arn] -= 1
@@ -488,4 +558,5 @@ class WorkerPool:
             self._generation.clear()
         for w in workers:
             w.stop()
+        self._spares.shutdown()
         shutil.rmtree(self._work_dir, ignore_errors=True)
