@@ -32,6 +32,16 @@ def _time_scale(text: str) -> float:
     return value
 
 
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share between 0 and 1, e.g. 0.1")
+    return value
+
+
 def cmd_emulator(args: argparse.Namespace) -> int:
     from .emulator.server import EmulatorServer
 
@@ -41,7 +51,14 @@ def cmd_emulator(args: argparse.Namespace) -> int:
     )
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
     try:
-        server = EmulatorServer(args.host, args.port, args.time_scale, args.async_payload_limit)
+        server = EmulatorServer(
+            args.host,
+            args.port,
+            args.time_scale,
+            args.async_payload_limit,
+            duplicate_rate=args.duplicate_rate,
+            seed=args.seed,
+        )
     except OSError as exc:
         print(
             f"asyncdlq emulator: cannot listen on {args.host}:{args.port}: {exc.strerror}; "
@@ -204,6 +221,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="bytes accepted by an Event invoke (default 1048576, AWS since Oct 2025)",
     )
+    p.add_argument(
+        "--duplicate-rate",
+        type=_rate,
+        default=0.0,
+        help="share of async events delivered twice, to test a handler's idempotency "
+        "(AWS delivers at least once); default 0",
+    )
+    p.add_argument("--seed", type=int, default=None, help="makes --duplicate-rate repeatable")
     p.add_argument("--verbose", action="store_true", help="log every request")
     p.set_defaults(func=cmd_emulator)
 

@@ -9,12 +9,11 @@ import threading
 from collections.abc import Iterable
 from typing import Any, Callable
 
-from werkzeug.serving import BaseWSGIServer, make_server
-
 from .. import __version__
 from .core import DEFAULT_ASYNC_PAYLOAD_LIMIT, Emulator, EmulatorConfig, install, uninstall
+from .http import KeepAliveWSGIServer
 from .lambda_responses import EmulatedLambdaResponse
-from .moto_glue import DomainDispatcherApplication, app_factory
+from .moto_glue import CachedDispatcher, app_factory
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +25,18 @@ class EmulatorApp:
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
-        self.moto = DomainDispatcherApplication(app_factory(EmulatedLambdaResponse))
+        self.moto = CachedDispatcher(app_factory(EmulatedLambdaResponse))
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        if path == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
+            # moto's reset clears its backends; queued events and their workers go with them.
+            for event in self.emulator.reset():
+                log.warning(
+                    "reset dropped pending event %s of %s", event.request_id, event.function_name
+                )
         if path.startswith(INTROSPECTION_PREFIX):
             return self._introspect(path[len(INTROSPECTION_PREFIX) :], start_response)
         return self.moto(environ, start_response)
@@ -63,12 +68,14 @@ class EmulatorServer:
         port: int = 4599,
         time_scale: float = 1.0,
         async_payload_limit: int | None = None,
+        duplicate_rate: float = 0.0,
+        seed: int | None = None,
     ) -> None:
         # Bind first so port 0 resolves to the real port the functions must call back to.
-        self._http: BaseWSGIServer = make_server(host, port, _NotReady(), threaded=True)
+        self._http = KeepAliveWSGIServer(host, port, _NotReady())
         self.host, self.port = host, int(self._http.server_address[1])
         limit = DEFAULT_ASYNC_PAYLOAD_LIMIT if async_payload_limit is None else async_payload_limit
-        config = EmulatorConfig(self.endpoint_url, time_scale, limit)
+        config = EmulatorConfig(self.endpoint_url, time_scale, limit, duplicate_rate, seed)
         self.emulator = Emulator(config)
         install(self.emulator)
         self._http.app = EmulatorApp(self.emulator)
@@ -95,6 +102,7 @@ class EmulatorServer:
         self._http.shutdown()
         if self._thread:
             self._thread.join(timeout=10)
+        self._http.close_connections()
         self._http.server_close()
         pending = self.emulator.shutdown()
         uninstall()
