@@ -148,3 +148,30 @@ def test_a_deleted_dlq_drops_the_event_and_counts_it(aws, emulator, deploy) -> N
         Statistics=["Sum"],
     )
     assert sum(p["Sum"] for p in stats["Datapoints"]) == 1
+
+
+def test_a_removed_permission_drops_the_record_and_counts_it(aws, emulator, deploy) -> None:
+    fn = deploy(FAILING, retries=0)
+    url, arn = _queue(aws, f"{fn.name}-failed")
+    _destinations(aws, fn, 0, on_failure=arn)
+    aws.client("iam").delete_role_policy(RoleName=f"{fn.name}-role", PolicyName="deliver")
+    request_id = _invoke_event(aws, fn.name, b"{}")
+    event = _wait_outcome(emulator, request_id)
+    assert event.outcome == "RetriesExhausted"
+    assert [d["delivered"] for d in event.deliveries] == [False, False]  # DLQ and on-failure
+    counters = emulator.emulator.engine.counters
+    assert counters[f"{fn.name}:DeadLetterErrors"] == 1
+    assert counters[f"{fn.name}:DestinationDeliveryFailures"] == 1
+    assert _dlq_messages(aws, url, 1, timeout_s=1) == []
+    assert _dlq_messages(aws, fn.queue_url, 1, timeout_s=1) == []
+
+
+def test_moto_reset_over_http_forgets_queued_events(aws, emulator, deploy) -> None:
+    import urllib.request
+
+    fn = deploy(FAILING, retries=2)
+    _invoke_event(aws, fn.name, b"{}")
+    request = urllib.request.Request(f"{aws.endpoint_url}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 200
+    assert emulator.emulator.engine.events() == []

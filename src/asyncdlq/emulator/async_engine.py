@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-from . import moto_glue
+from . import moto_glue, permissions
 from .delivery import (
     AsyncInvoker,
     DeliveryError,
@@ -52,6 +52,7 @@ class AsyncSettings:
     on_success_arn: str | None = None
     on_failure_arn: str | None = None
     reserved_concurrency: int | None = None
+    role_arn: str | None = None  # deliveries are made with the execution role
 
 
 @dataclass
@@ -238,7 +239,7 @@ class AsyncEngine:
 
     def _succeed(self, event: AsyncEvent, spec: FunctionSpec, settings: AsyncSettings) -> None:
         if settings.on_success_arn:
-            self._deliver_record(event, spec, settings.on_success_arn, "Success", True)
+            self._deliver_record(event, spec, settings, settings.on_success_arn, "Success", True)
         self._finish(event, "Success")
 
     def _fail(
@@ -246,15 +247,26 @@ class AsyncEngine:
     ) -> None:
         # With both a DLQ and an on-failure destination, both receive the event (facts §3).
         if settings.dead_letter_arn:
-            self._deliver_dead_letter(event, spec, settings.dead_letter_arn)
+            self._deliver_dead_letter(event, spec, settings, settings.dead_letter_arn)
         if settings.on_failure_arn:
-            self._deliver_record(event, spec, settings.on_failure_arn, condition, False)
+            self._deliver_record(event, spec, settings, settings.on_failure_arn, condition, False)
         self._finish(event, condition)
 
-    def _deliver_dead_letter(self, event: AsyncEvent, spec: FunctionSpec, target: str) -> None:
+    @staticmethod
+    def _check_role(spec: FunctionSpec, settings: AsyncSettings, target: str) -> None:
+        # The permission was checked at configuration time; it may have been removed since.
+        if settings.role_arn and not permissions.may_deliver(
+            spec.account_id, settings.role_arn, target
+        ):
+            raise DeliveryError(f"the execution role may no longer deliver to {target}")
+
+    def _deliver_dead_letter(
+        self, event: AsyncEvent, spec: FunctionSpec, settings: AsyncSettings, target: str
+    ) -> None:
         last = event.attempts[-1] if event.attempts else None
         entry: dict[str, Any] = {"kind": "dead-letter", "target": target}
         try:
+            self._check_role(spec, settings, target)
             entry["message_id"] = send_to_dead_letter(
                 target, event.payload, event.request_id, last.error_message if last else None
             )
@@ -265,11 +277,18 @@ class AsyncEngine:
         event.deliveries.append(entry)
 
     def _deliver_record(
-        self, event: AsyncEvent, spec: FunctionSpec, target: str, condition: str, success: bool
+        self,
+        event: AsyncEvent,
+        spec: FunctionSpec,
+        settings: AsyncSettings,
+        target: str,
+        condition: str,
+        success: bool,
     ) -> None:
         kind = "on-success" if success else "on-failure"
         entry: dict[str, Any] = {"kind": kind, "target": target}
         try:
+            self._check_role(spec, settings, target)
             record = self._record(event, spec, condition)
             entry["id"] = send_to_destination(target, record, success, self._invoke_async)
             entry["delivered"] = True

@@ -91,6 +91,7 @@ class EmulatedFunction(LambdaFunction):
             on_success_arn=(destinations.get("OnSuccess") or {}).get("Destination") or None,
             on_failure_arn=(destinations.get("OnFailure") or {}).get("Destination") or None,
             reserved_concurrency=self.concurrency_limit,
+            role_arn=self.role,
         )
 
     def execution_spec(self) -> FunctionSpec:

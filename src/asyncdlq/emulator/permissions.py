@@ -78,9 +78,17 @@ def check_destination(account_id: str, role_arn: str, destination_arn: str) -> N
     service = _service(destination_arn)
     if service not in _DESTINATION_ACTIONS:
         return
-    action, name = _DESTINATION_ACTIONS[service]
-    resource = f"{destination_arn}/*" if service == "s3" else destination_arn
-    if not role_may(account_id, role_arn, action, resource):
+    if not may_deliver(account_id, role_arn, destination_arn):
         raise InvalidParameterValueException(
-            DESTINATION_DENIED.format(action=name, arn=destination_arn)
+            DESTINATION_DENIED.format(action=_DESTINATION_ACTIONS[service][1], arn=destination_arn)
         )
+
+
+def may_deliver(account_id: str, role_arn: str, target_arn: str) -> bool:
+    """Whether the role may write to a DLQ or destination now (Lambda delivers with it)."""
+    service = _service(target_arn)
+    if service not in _DESTINATION_ACTIONS:
+        return False
+    action = _DESTINATION_ACTIONS[service][0]
+    resource = f"{target_arn}/*" if service == "s3" else target_arn
+    return role_may(account_id, role_arn, action, resource)
