@@ -11,68 +11,23 @@ from typing import Any
 import pytest
 
 from .conftest import FAILING, SUCCEEDING, TIME_SCALE
-
-
-def _invoke_event(aws, name: str, payload: bytes) -> str:
-    response = aws.client("lambda").invoke(
-        FunctionName=name, InvocationType="Event", Payload=payload
-    )
-    assert response["StatusCode"] == 202
-    return response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
-
-
-def _dlq_messages(aws, queue_url: str, count: int, timeout_s: float = 15) -> list[dict[str, Any]]:
-    sqs, got, deadline = aws.client("sqs"), [], time.time() + timeout_s
-    while len(got) < count and time.time() < deadline:
-        got += sqs.receive_message(
-            QueueUrl=queue_url,
-            MessageAttributeNames=["All"],
-            MaxNumberOfMessages=10,
-            WaitTimeSeconds=1,
-        ).get("Messages", [])
-    return got
-
-
-def _log_events(aws, name: str) -> list[dict[str, Any]]:
-    logs = aws.client("logs")
-    group = f"/aws/lambda/{name}"
-    events = []
-    for stream in logs.describe_log_streams(logGroupName=group)["logStreams"]:
-        for event in logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"])[
-            "events"
-        ]:
-            events.append({**event, "stream": stream["logStreamName"]})
-    return sorted(events, key=lambda e: e["timestamp"])
+from .helpers import dlq_messages, invoke_event, log_events, wait_outcome
 
 
 def _starts(aws, name: str, request_id: str) -> list[dict[str, Any]]:
     return [
         e
-        for e in _log_events(aws, name)
+        for e in log_events(aws, name)
         if e["message"] == f"START RequestId: {request_id} Version: $LATEST"
     ]
-
-
-def _invocation(emulator, request_id: str) -> Any:
-    return next(e for e in emulator.emulator.engine.events() if e.request_id == request_id)
-
-
-def _wait_outcome(emulator, request_id: str, timeout_s: float = 15) -> Any:
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        event = _invocation(emulator, request_id)
-        if event.outcome:
-            return event
-        time.sleep(0.05)
-    raise AssertionError(f"event {request_id} reached no outcome in {timeout_s}s")
 
 
 def test_failed_event_lands_in_the_dlq_exactly_as_aws_sends_it(aws, emulator, deploy) -> None:
     fn = deploy(FAILING)
     payload = b'{"raise_error": 1}'  # the space must survive: the body is the sent bytes
-    request_id = _invoke_event(aws, fn.name, payload)
+    request_id = invoke_event(aws, fn.name, payload)
 
-    (message,) = _dlq_messages(aws, fn.queue_url, 1)
+    (message,) = dlq_messages(aws, fn.queue_url, 1)
     assert message["Body"].encode() == payload
     assert message["MD5OfBody"] == hashlib.md5(payload).hexdigest()
     assert message["MessageAttributes"] == {
@@ -80,23 +35,23 @@ def test_failed_event_lands_in_the_dlq_exactly_as_aws_sends_it(aws, emulator, de
         "ErrorCode": {"StringValue": "200", "DataType": "Number"},
         "ErrorMessage": {"StringValue": "Something went wrong", "DataType": "String"},
     }
-    assert _dlq_messages(aws, fn.queue_url, 1, timeout_s=1) == []  # exactly one message
+    assert dlq_messages(aws, fn.queue_url, 1, timeout_s=1) == []  # exactly one message
 
 
 @pytest.mark.parametrize(("retries", "attempts"), [(0, 1), (1, 2), (2, 3)])
 def test_attempts_follow_maximum_retry_attempts(aws, emulator, deploy, retries, attempts) -> None:
     fn = deploy(FAILING, retries=retries)
-    request_id = _invoke_event(aws, fn.name, b'{"key1": "value1"}')
-    event = _wait_outcome(emulator, request_id)
+    request_id = invoke_event(aws, fn.name, b'{"key1": "value1"}')
+    event = wait_outcome(emulator, request_id)
     assert event.outcome == "RetriesExhausted"
     assert len(_starts(aws, fn.name, request_id)) == attempts
-    assert len(_dlq_messages(aws, fn.queue_url, 1)) == 1
+    assert len(dlq_messages(aws, fn.queue_url, 1)) == 1
 
 
 def test_retries_wait_60_then_120_seconds_after_the_previous_attempt_ends(aws, emulator, deploy):
     fn = deploy(FAILING)
-    request_id = _invoke_event(aws, fn.name, b"{}")
-    event = _wait_outcome(emulator, request_id)
+    request_id = invoke_event(aws, fn.name, b"{}")
+    event = wait_outcome(emulator, request_id)
     first, second, third = event.attempts
     gap1 = (second.started_at - first.ended_at) / TIME_SCALE
     gap2 = (third.started_at - second.ended_at) / TIME_SCALE
@@ -106,9 +61,9 @@ def test_retries_wait_60_then_120_seconds_after_the_previous_attempt_ends(aws, e
 
 def test_every_attempt_logs_the_202_request_id_in_one_warm_stream(aws, emulator, deploy) -> None:
     fn = deploy(FAILING)
-    request_id = _invoke_event(aws, fn.name, b'{"key1": "value1"}')
-    _wait_outcome(emulator, request_id)
-    events = _log_events(aws, fn.name)
+    request_id = invoke_event(aws, fn.name, b'{"key1": "value1"}')
+    wait_outcome(emulator, request_id)
+    events = log_events(aws, fn.name)
     starts = [e for e in events if e["message"].startswith("START ")]
     assert [e["message"] for e in starts] == [f"START RequestId: {request_id} Version: $LATEST"] * 3
     assert len({e["stream"] for e in events}) == 1
@@ -135,20 +90,20 @@ def test_every_attempt_logs_the_202_request_id_in_one_warm_stream(aws, emulator,
 @pytest.mark.parametrize(("max_age", "attempts"), [(60, 1), (90, 2)])
 def test_event_age_is_checked_before_scheduling_a_retry(aws, emulator, deploy, max_age, attempts):
     fn = deploy(FAILING, retries=2, max_age=max_age)
-    request_id = _invoke_event(aws, fn.name, b"{}")
-    event = _wait_outcome(emulator, request_id)
+    request_id = invoke_event(aws, fn.name, b"{}")
+    event = wait_outcome(emulator, request_id)
     assert event.outcome == "EventAgeExceeded"
     assert len(event.attempts) == attempts
-    (message,) = _dlq_messages(aws, fn.queue_url, 1)
+    (message,) = dlq_messages(aws, fn.queue_url, 1)
     assert message["MessageAttributes"]["RequestID"]["StringValue"] == request_id
 
 
 def test_success_runs_once_and_sends_nothing_to_the_dlq(aws, emulator, deploy) -> None:
     fn = deploy(SUCCEEDING)
-    request_id = _invoke_event(aws, fn.name, b'{"key1": "value1"}')
-    event = _wait_outcome(emulator, request_id)
+    request_id = invoke_event(aws, fn.name, b'{"key1": "value1"}')
+    event = wait_outcome(emulator, request_id)
     assert event.outcome == "Success" and len(event.attempts) == 1
-    assert _dlq_messages(aws, fn.queue_url, 1, timeout_s=1) == []
+    assert dlq_messages(aws, fn.queue_url, 1, timeout_s=1) == []
 
 
 def test_timeout_is_a_failed_attempt_with_status_timeout(aws, emulator, deploy) -> None:
@@ -157,26 +112,26 @@ def test_timeout_is_a_failed_attempt_with_status_timeout(aws, emulator, deploy) 
         retries=0,
         timeout=1,
     )
-    request_id = _invoke_event(aws, fn.name, b"{}")
-    event = _wait_outcome(emulator, request_id)
+    request_id = invoke_event(aws, fn.name, b"{}")
+    event = wait_outcome(emulator, request_id)
     assert event.attempts[0].error_type == "Sandbox.Timedout"
-    (message,) = _dlq_messages(aws, fn.queue_url, 1)
+    (message,) = dlq_messages(aws, fn.queue_url, 1)
     assert message["MessageAttributes"]["ErrorMessage"]["StringValue"] == (
         f"RequestId: {request_id} Error: Task timed out after 1.00 seconds"
     )
-    messages = [e["message"] for e in _log_events(aws, fn.name)]
+    messages = [e["message"] for e in log_events(aws, fn.name)]
     assert any(m.endswith(f"{request_id} Task timed out after 1.00 seconds") for m in messages)
     assert any(m.startswith("REPORT ") and m.endswith("\tStatus: timeout\t") for m in messages)
 
 
 def test_queued_events_run_the_code_deployed_when_they_run(aws, emulator, deploy) -> None:
     fn = deploy(FAILING, retries=1)
-    request_id = _invoke_event(aws, fn.name, b'{"key1": "value1"}')
+    request_id = invoke_event(aws, fn.name, b'{"key1": "value1"}')
     lam = aws.client("lambda")
     from .conftest import zip_source
 
     lam.update_function_code(FunctionName=fn.name, ZipFile=zip_source(SUCCEEDING))
-    event = _wait_outcome(emulator, request_id)
+    event = wait_outcome(emulator, request_id)
     assert event.outcome == "Success"
 
 
@@ -218,9 +173,9 @@ def test_sns_dead_letter_gets_the_payload_and_the_attributes_in_sns_form(aws, em
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=sink_arn)
     lam.update_function_configuration(FunctionName=fn.name, DeadLetterConfig={"TargetArn": topic})
     payload = b'{"raise_error": 1}'
-    request_id = _invoke_event(aws, fn.name, payload)
+    request_id = invoke_event(aws, fn.name, payload)
 
-    (envelope,) = _dlq_messages(aws, sink_url, 1)
+    (envelope,) = dlq_messages(aws, sink_url, 1)
     notification = json.loads(envelope["Body"])
     assert notification["Message"] == payload.decode()
     assert "Subject" not in notification or notification["Subject"] in (None, "")

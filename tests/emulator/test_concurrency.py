@@ -11,7 +11,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from .conftest import FAILING, SUCCEEDING
-from .test_async_pipeline import _dlq_messages, _invoke_event, _wait_outcome
+from .helpers import dlq_messages, invoke_event, wait_outcome
 from .test_destinations import _destinations, _queue
 
 
@@ -21,14 +21,14 @@ def test_zero_reserved_concurrency_sends_the_event_on_at_once(aws, emulator, dep
     _destinations(aws, fn, 2, on_failure=arn)
     lam = aws.client("lambda")
     lam.put_function_concurrency(FunctionName=fn.name, ReservedConcurrentExecutions=0)
-    request_id = _invoke_event(aws, fn.name, b'{"key1": "value1"}')  # still 202
-    event = _wait_outcome(emulator, request_id)
+    request_id = invoke_event(aws, fn.name, b'{"key1": "value1"}')  # still 202
+    event = wait_outcome(emulator, request_id)
     assert event.outcome == "ZeroReservedConcurrency" and event.attempts == []
-    record = json.loads(_dlq_messages(aws, url, 1)[0]["Body"])
+    record = json.loads(dlq_messages(aws, url, 1)[0]["Body"])
     assert record["requestContext"]["condition"] == "ZeroReservedConcurrency"
     assert record["requestContext"]["approximateInvokeCount"] == 0
     assert "responseContext" not in record and "responsePayload" not in record
-    (dead,) = _dlq_messages(aws, fn.queue_url, 1)
+    (dead,) = dlq_messages(aws, fn.queue_url, 1)
     assert dead["MessageAttributes"]["RequestID"]["StringValue"] == request_id
     assert lam.get_function(FunctionName=fn.name)["Concurrency"] == {
         "ReservedConcurrentExecutions": 0
@@ -55,8 +55,8 @@ def test_throttled_events_wait_and_do_not_count_as_attempts(aws, emulator, deplo
     aws.client("lambda").put_function_concurrency(
         FunctionName=fn.name, ReservedConcurrentExecutions=1
     )
-    ids = [_invoke_event(aws, fn.name, b"{}") for _ in range(3)]
-    events = [_wait_outcome(emulator, request_id, timeout_s=30) for request_id in ids]
+    ids = [invoke_event(aws, fn.name, b"{}") for _ in range(3)]
+    events = [wait_outcome(emulator, request_id, timeout_s=30) for request_id in ids]
     assert all(e.outcome == "Success" and len(e.attempts) == 1 for e in events)
     assert sum(e.throttles for e in events) >= 2
     starts = sorted(e.attempts[0].started_at for e in events)
@@ -73,12 +73,12 @@ def test_throttles_are_bounded_by_event_age(aws, emulator, deploy) -> None:
     aws.client("lambda").put_function_concurrency(
         FunctionName=fn.name, ReservedConcurrentExecutions=1
     )
-    first = _invoke_event(aws, fn.name, b"{}")
-    second = _invoke_event(aws, fn.name, b"{}")
+    first = invoke_event(aws, fn.name, b"{}")
+    second = invoke_event(aws, fn.name, b"{}")
     # The age limit (60 s at scale 0.01 = 0.6 s) passes while the first event holds the slot.
-    event = _wait_outcome(emulator, second, timeout_s=10)
+    event = wait_outcome(emulator, second, timeout_s=10)
     assert event.outcome == "EventAgeExceeded" and event.attempts == [] and event.throttles >= 1
-    assert _wait_outcome(emulator, first, timeout_s=10).outcome == "Success"
+    assert wait_outcome(emulator, first, timeout_s=10).outcome == "Success"
 
 
 def test_duplicate_rate_delivers_events_twice_with_the_same_request_id(aws, emulator, deploy):
@@ -86,10 +86,10 @@ def test_duplicate_rate_delivers_events_twice_with_the_same_request_id(aws, emul
     engine = emulator.emulator.engine
     engine.duplicate_rate = 1.0  # what `asyncdlq emulator --duplicate-rate 1` sets
     try:
-        request_id = _invoke_event(aws, fn.name, b'{"key1": "v"}')
+        request_id = invoke_event(aws, fn.name, b'{"key1": "v"}')
     finally:
         engine.duplicate_rate = 0.0
-    _wait_outcome(emulator, request_id)
+    wait_outcome(emulator, request_id)
     deadline = time.time() + 10
     while time.time() < deadline:
         copies = [e for e in engine.events() if e.request_id == request_id]
@@ -102,7 +102,7 @@ def test_duplicate_rate_delivers_events_twice_with_the_same_request_id(aws, emul
 
 def test_reset_forgets_queued_events(aws, emulator, deploy) -> None:
     fn = deploy(FAILING, retries=2)
-    _invoke_event(aws, fn.name, b"{}")
+    invoke_event(aws, fn.name, b"{}")
     pending = emulator.emulator.reset()
     assert emulator.emulator.engine.events() == []
     assert all(e.outcome == "Reset" for e in pending)

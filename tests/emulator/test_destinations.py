@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from .conftest import FAILING, SUCCEEDING
-from .test_async_pipeline import _dlq_messages, _invoke_event, _wait_outcome
+from .helpers import dlq_messages, invoke_event, wait_outcome
 
 
 def _queue(aws, name: str) -> tuple[str, str]:
@@ -38,8 +38,8 @@ def test_on_success_record_to_sqs(aws, emulator, deploy) -> None:
     fn = deploy(SUCCEEDING)
     url, arn = _queue(aws, f"{fn.name}-ok")
     _destinations(aws, fn, 2, on_success=arn)
-    request_id = _invoke_event(aws, fn.name, b'{"key1": "value1"}')
-    (message,) = _dlq_messages(aws, url, 1)
+    request_id = invoke_event(aws, fn.name, b'{"key1": "value1"}')
+    (message,) = dlq_messages(aws, url, 1)
     assert message.get("MessageAttributes") is None  # the record has no attributes
     record = json.loads(message["Body"])
     assert list(record) == [
@@ -67,9 +67,9 @@ def test_failure_goes_to_both_dlq_and_on_failure(aws, emulator, deploy) -> None:
     fn = deploy(FAILING)
     url, arn = _queue(aws, f"{fn.name}-failed")
     _destinations(aws, fn, 1, on_failure=arn)
-    request_id = _invoke_event(aws, fn.name, b'{"key1": "value1"}')
-    (record_message,) = _dlq_messages(aws, url, 1)
-    (dlq_message,) = _dlq_messages(aws, fn.queue_url, 1)
+    request_id = invoke_event(aws, fn.name, b'{"key1": "value1"}')
+    (record_message,) = dlq_messages(aws, url, 1)
+    (dlq_message,) = dlq_messages(aws, fn.queue_url, 1)
     assert dlq_message["MessageAttributes"]["RequestID"]["StringValue"] == request_id
     record = json.loads(record_message["Body"])
     assert record["requestContext"]["condition"] == "RetriesExhausted"
@@ -91,14 +91,14 @@ def test_on_failure_to_sns_and_to_another_function(aws, emulator, deploy) -> Non
     url, queue_arn = _queue(aws, f"{fn.name}-topic-sink")
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
     _destinations(aws, fn, 0, on_failure=topic)
-    request_id = _invoke_event(aws, fn.name, b"{}")
-    (envelope,) = _dlq_messages(aws, url, 1)
+    request_id = invoke_event(aws, fn.name, b"{}")
+    (envelope,) = dlq_messages(aws, url, 1)
     record = json.loads(json.loads(envelope["Body"])["Message"])
     assert record["requestContext"]["requestId"] == request_id
 
     _destinations(aws, fn, 0, on_failure=sink.arn)
-    request_id = _invoke_event(aws, fn.name, b'{"key1": "x"}')
-    _wait_outcome(emulator, request_id)
+    request_id = invoke_event(aws, fn.name, b'{"key1": "x"}')
+    wait_outcome(emulator, request_id)
     deadline = time.time() + 10
     while time.time() < deadline:
         hits = [e for e in emulator.emulator.engine.events() if e.function_name == sink.name]
@@ -122,8 +122,8 @@ def test_on_success_to_eventbridge(aws, emulator, deploy) -> None:
         Rule="all", EventBusName=f"{fn.name}-bus", Targets=[{"Id": "q", "Arn": queue_arn}]
     )
     _destinations(aws, fn, 0, on_success=bus)
-    request_id = _invoke_event(aws, fn.name, b'{"key1": "v"}')
-    (message,) = _dlq_messages(aws, url, 1)
+    request_id = invoke_event(aws, fn.name, b'{"key1": "v"}')
+    (message,) = dlq_messages(aws, url, 1)
     event = json.loads(message["Body"])
     assert event["source"] == "lambda"
     assert event["detail-type"] == "Lambda Function Invocation Result - Success"
@@ -133,8 +133,8 @@ def test_on_success_to_eventbridge(aws, emulator, deploy) -> None:
 def test_a_deleted_dlq_drops_the_event_and_counts_it(aws, emulator, deploy) -> None:
     fn = deploy(FAILING, retries=0)
     aws.client("sqs").delete_queue(QueueUrl=fn.queue_url)
-    request_id = _invoke_event(aws, fn.name, b"{}")
-    event = _wait_outcome(emulator, request_id)
+    request_id = invoke_event(aws, fn.name, b"{}")
+    event = wait_outcome(emulator, request_id)
     assert event.outcome == "RetriesExhausted"
     assert event.deliveries[0]["delivered"] is False
     assert emulator.emulator.engine.counters[f"{fn.name}:DeadLetterErrors"] == 1
@@ -155,22 +155,22 @@ def test_a_removed_permission_drops_the_record_and_counts_it(aws, emulator, depl
     url, arn = _queue(aws, f"{fn.name}-failed")
     _destinations(aws, fn, 0, on_failure=arn)
     aws.client("iam").delete_role_policy(RoleName=f"{fn.name}-role", PolicyName="deliver")
-    request_id = _invoke_event(aws, fn.name, b"{}")
-    event = _wait_outcome(emulator, request_id)
+    request_id = invoke_event(aws, fn.name, b"{}")
+    event = wait_outcome(emulator, request_id)
     assert event.outcome == "RetriesExhausted"
     assert [d["delivered"] for d in event.deliveries] == [False, False]  # DLQ and on-failure
     counters = emulator.emulator.engine.counters
     assert counters[f"{fn.name}:DeadLetterErrors"] == 1
     assert counters[f"{fn.name}:DestinationDeliveryFailures"] == 1
-    assert _dlq_messages(aws, url, 1, timeout_s=1) == []
-    assert _dlq_messages(aws, fn.queue_url, 1, timeout_s=1) == []
+    assert dlq_messages(aws, url, 1, timeout_s=1) == []
+    assert dlq_messages(aws, fn.queue_url, 1, timeout_s=1) == []
 
 
 def test_moto_reset_over_http_forgets_queued_events(aws, emulator, deploy) -> None:
     import urllib.request
 
     fn = deploy(FAILING, retries=2)
-    _invoke_event(aws, fn.name, b"{}")
+    invoke_event(aws, fn.name, b"{}")
     request = urllib.request.Request(f"{aws.endpoint_url}/moto-api/reset", method="POST")
     with urllib.request.urlopen(request, timeout=5) as response:
         assert response.status == 200

@@ -5,36 +5,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from typing import Any
 
 from asyncdlq.emulator import logs
 
-
-def _invoke(aws: Any, name: str) -> tuple[str, str, dict[str, Any]]:
-    response = aws.client("lambda").invoke(FunctionName=name, Payload=b"{}")
-    return (
-        response["ResponseMetadata"]["RequestId"],
-        response["Payload"].read().decode(),
-        response,
-    )
-
-
-def _messages(aws: Any, name: str) -> list[str]:
-    client = aws.client("logs")
-    group = f"/aws/lambda/{name}"
-    out: list[str] = []
-    for stream in client.describe_log_streams(logGroupName=group)["logStreams"]:
-        token = None
-        while True:
-            kwargs = {"logGroupName": group, "logStreamName": stream["logStreamName"]}
-            if token:
-                kwargs["nextToken"] = token
-            page = client.get_log_events(startFromHead=True, **kwargs)
-            out += [e["message"] for e in page["events"]]
-            if not page["events"] or page["nextForwardToken"] == token:
-                break
-            token = page["nextForwardToken"]
-    return out
+from .helpers import invoke, log_messages
 
 
 def _alive(pid: int) -> bool:
@@ -70,14 +44,14 @@ def test_memory_hog_is_killed_as_out_of_memory_and_replaced(aws, deploy) -> None
         f'{request_id} Error: Runtime exited with error: signal: killed"}}'
     )
     report = next(
-        m for m in _messages(aws, fn.name) if m.startswith(f"REPORT RequestId: {request_id}")
+        m for m in log_messages(aws, fn.name) if m.startswith(f"REPORT RequestId: {request_id}")
     )
     assert "\tMemory Size: 128 MB\tMax Memory Used: 128 MB\t" in report
     assert report.endswith("\tStatus: error\tError Type: Runtime.OutOfMemory\t")
     # The next invoke gets a fresh environment (cold: Init Duration again) and works.
-    second_id, raw, response = _invoke(aws, fn.name)
+    second_id, raw, response = invoke(aws, fn.name)
     assert raw == '"fine"'
-    reports = [m for m in _messages(aws, fn.name) if m.startswith("REPORT")]
+    reports = [m for m in log_messages(aws, fn.name) if m.startswith("REPORT")]
     assert len(reports) == 2 and all("Init Duration" in r for r in reports)
     second = next(r for r in reports if r.startswith(f"REPORT RequestId: {second_id}"))
     used = int(second.split("Max Memory Used: ")[1].split(" MB")[0])
@@ -95,7 +69,7 @@ def test_timeout_kills_the_handler_and_its_children(aws, deploy, tmp_path) -> No
         timeout=1,
         env={"PID_FILE": str(pid_file)},
     )
-    _, raw, _ = _invoke(aws, fn.name)
+    _, raw, _ = invoke(aws, fn.name)
     assert json.loads(raw)["errorType"] == "Sandbox.Timedout"
     assert _wait_dead(int(pid_file.read_text()))
 
@@ -105,9 +79,9 @@ def test_one_huge_line_is_clipped_to_one_log_event(aws, deploy) -> None:
         "def lambda_handler(event, context):\n"
         "    print('x' * 50_000_000)\n    print('after')\n    return 'done'\n"
     )
-    _, raw, _ = _invoke(aws, fn.name)
+    _, raw, _ = invoke(aws, fn.name)
     assert raw == '"done"'
-    messages = _messages(aws, fn.name)
+    messages = log_messages(aws, fn.name)
     huge = [m for m in messages if m.startswith("xxx")]
     assert [len(m) for m in huge] == [logs.MAX_EVENT_BYTES]
     assert "after" in messages
@@ -121,9 +95,9 @@ def test_a_flood_of_lines_is_bounded_and_the_attempt_ends(aws, deploy) -> None:
         "    return 'done'\n",
         timeout=10,
     )
-    _, raw, _ = _invoke(aws, fn.name)
+    _, raw, _ = invoke(aws, fn.name)
     assert raw == '"done"'
-    printed = [m for m in _messages(aws, fn.name) if m.isdigit()]
+    printed = [m for m in log_messages(aws, fn.name) if m.isdigit()]
     assert len(printed) == 10_000  # the per-invocation budget; the rest was dropped
     assert printed[:3] == ["0", "1", "2"]
 
@@ -146,10 +120,10 @@ def test_raw_fd_writes_stdin_reads_and_stream_games_are_harmless(aws, deploy) ->
         "    return got\n"
     )
     for _ in range(2):  # and the environment still answers the next invoke
-        _, raw, response = _invoke(aws, fn.name)
+        _, raw, response = invoke(aws, fn.name)
         assert "FunctionError" not in response
         assert raw == '""'
-    messages = _messages(aws, fn.name)
+    messages = log_messages(aws, fn.name)
     assert "raw to fd 1" in messages and "raw to fd 2" in messages
 
 

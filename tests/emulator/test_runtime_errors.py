@@ -6,28 +6,8 @@ Sources are named next to each expected text in runtime/bootstrap.py and runtime
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from .conftest import TIME_SCALE  # noqa: F401 - the emulator fixture's scale, for reference
-
-
-def _invoke(aws: Any, name: str, payload: bytes = b"{}") -> tuple[str, str, dict[str, Any]]:
-    response = aws.client("lambda").invoke(FunctionName=name, Payload=payload)
-    return (
-        response["ResponseMetadata"]["RequestId"],
-        response["Payload"].read().decode(),
-        response,
-    )
-
-
-def _messages(aws: Any, name: str) -> list[str]:
-    logs = aws.client("logs")
-    group = f"/aws/lambda/{name}"
-    out: list[str] = []
-    for stream in logs.describe_log_streams(logGroupName=group)["logStreams"]:
-        events = logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"])
-        out += [e["message"] for e in events["events"]]
-    return out
+from .helpers import invoke, log_messages
 
 
 def test_exits_are_runtime_exit_errors_with_lambdas_texts(aws, deploy) -> None:
@@ -44,20 +24,20 @@ def test_exits_are_runtime_exit_errors_with_lambdas_texts(aws, deploy) -> None:
     }
     for source, reason in cases.items():
         fn = deploy(source)
-        request_id, raw, response = _invoke(aws, fn.name)
+        request_id, raw, response = invoke(aws, fn.name)
         assert response["FunctionError"] == "Unhandled"
         # Compact separators, errorType first: what Lambda itself (not the runtime) writes.
         assert raw == (
             '{"errorType":"Runtime.ExitError","errorMessage":"RequestId: '
             f'{request_id} Error: {reason}"}}'
         )
-        report = next(m for m in _messages(aws, fn.name) if m.startswith("REPORT"))
+        report = next(m for m in log_messages(aws, fn.name) if m.startswith("REPORT"))
         assert report.endswith("\tStatus: error\tError Type: Runtime.ExitError\t")
 
 
 def test_unserializable_result_is_a_marshal_error(aws, deploy) -> None:
     fn = deploy("def lambda_handler(event, context):\n    return {1, 2}\n")
-    request_id, raw, _ = _invoke(aws, fn.name)
+    request_id, raw, _ = invoke(aws, fn.name)
     # floci-io/floci#3314 quotes this payload from AWS (python3.12), byte for byte.
     assert raw == json.dumps(
         {
@@ -70,19 +50,19 @@ def test_unserializable_result_is_a_marshal_error(aws, deploy) -> None:
     assert (
         "[ERROR] Runtime.MarshalError: Unable to marshal response: Object of type set is not JSON"
         " serializable\nTraceback (most recent call last):"
-    ) in _messages(aws, fn.name)
+    ) in log_messages(aws, fn.name)
 
 
 def test_bytes_result_is_returned_as_is(aws, deploy) -> None:
     fn = deploy("def lambda_handler(event, context):\n    return b'\\x00raw'\n")
-    _, raw, response = _invoke(aws, fn.name)
+    _, raw, response = invoke(aws, fn.name)
     assert "FunctionError" not in response
     assert raw == "\x00raw"
 
 
 def test_missing_module_is_an_import_module_error_with_empty_request_id(aws, deploy) -> None:
     fn = deploy("import nope_missing_module\ndef lambda_handler(event, context):\n    return 1\n")
-    _, raw, response = _invoke(aws, fn.name)
+    _, raw, response = invoke(aws, fn.name)
     assert response["FunctionError"] == "Unhandled"
     assert raw == json.dumps(
         {
@@ -93,7 +73,7 @@ def test_missing_module_is_an_import_module_error_with_empty_request_id(aws, dep
             "stackTrace": [],
         }
     )
-    messages = _messages(aws, fn.name)
+    messages = log_messages(aws, fn.name)
     assert any(
         m.startswith("[WARNING]\t") and "\t\tLAMBDA_WARNING: Unhandled exception." in m
         for m in messages
@@ -108,7 +88,7 @@ def test_missing_module_is_an_import_module_error_with_empty_request_id(aws, dep
 
 def test_syntax_error_is_a_user_code_syntax_error(aws, deploy) -> None:
     fn = deploy("def lambda_handler(event, context):\n    return = 1\n")
-    _, raw, _ = _invoke(aws, fn.name)
+    _, raw, _ = invoke(aws, fn.name)
     error = json.loads(raw)
     assert list(error) == ["errorMessage", "errorType", "requestId", "stackTrace"]
     assert error["errorType"] == "Runtime.UserCodeSyntaxError"
@@ -121,7 +101,7 @@ def test_syntax_error_is_a_user_code_syntax_error(aws, deploy) -> None:
 
 def test_exception_at_import_keeps_its_class_and_frames(aws, deploy) -> None:
     fn = deploy("raise ValueError('at import')\ndef lambda_handler(event, context):\n    pass\n")
-    _, raw, _ = _invoke(aws, fn.name)
+    _, raw, _ = invoke(aws, fn.name)
     error = json.loads(raw)
     assert (error["errorType"], error["errorMessage"], error["requestId"]) == (
         "ValueError",
@@ -136,7 +116,7 @@ def test_exception_at_import_keeps_its_class_and_frames(aws, deploy) -> None:
 
 def test_missing_handler_is_handler_not_found(aws, deploy) -> None:
     fn = deploy("def other(event, context):\n    return 1\n")
-    _, raw, _ = _invoke(aws, fn.name)
+    _, raw, _ = invoke(aws, fn.name)
     assert json.loads(raw) == {
         "errorMessage": "Handler 'lambda_handler' missing on module 'handler'",
         "errorType": "Runtime.HandlerNotFound",
@@ -154,14 +134,14 @@ def test_a_failed_init_runs_again_on_the_next_invoke(aws, deploy, tmp_path) -> N
     )
     fn = deploy(source, env={"MARKER": str(marker)})
     for _ in range(2):
-        _, raw, _ = _invoke(aws, fn.name)
+        _, raw, _ = invoke(aws, fn.name)
         assert json.loads(raw)["errorType"] == "RuntimeError"
     assert marker.read_text() == "init\ninit\n"
 
 
 def test_runtime_frames_are_stripped_from_handler_errors(aws, deploy) -> None:
     fn = deploy("def lambda_handler(event, context):\n    raise KeyError('k')\n")
-    request_id, raw, _ = _invoke(aws, fn.name)
+    request_id, raw, _ = invoke(aws, fn.name)
     assert json.loads(raw) == {
         "errorMessage": "'k'",
         "errorType": "KeyError",
