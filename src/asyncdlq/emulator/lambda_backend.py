@@ -51,12 +51,20 @@ class EmulatedFunction(LambdaFunction):
     ) -> None:
         super().__init__(account_id, spec, region, version)
         self.dead_letter_arn: str | None = (spec.get("DeadLetterConfig") or {}).get("TargetArn")
+        # What moto drops and Terraform reads back: without them every plan shows a change.
+        self.kms_key_arn: str | None = spec.get("KMSKeyArn") or None
+        self.logging_config: dict[str, Any] = {
+            "LogFormat": "Text",
+            **(spec.get("LoggingConfig") or {}),
+        }
 
     def get_configuration(self, on_create: bool = False) -> dict[str, Any]:
         config = super().get_configuration(on_create)
         if self.dead_letter_arn:
             config["DeadLetterConfig"] = {"TargetArn": self.dead_letter_arn}
-        config["LoggingConfig"] = {"LogFormat": "Text", "LogGroup": self.logs_group_name}
+        if self.kms_key_arn:
+            config["KMSKeyArn"] = self.kms_key_arn
+        config["LoggingConfig"] = {"LogGroup": self.logs_group_name, **self.logging_config}
         return config
 
     def update_configuration(self, config_updates: dict[str, Any]) -> dict[str, Any]:
@@ -68,6 +76,16 @@ class EmulatedFunction(LambdaFunction):
                 role = config_updates.get("Role") or self.role
                 permissions.check_dead_letter_target(self.account_id, role, target)
             self.dead_letter_arn = target
+        if "KMSKeyArn" in config_updates:
+            self.kms_key_arn = config_updates["KMSKeyArn"] or None
+        if "TracingConfig" in config_updates:
+            self.tracing_config = config_updates["TracingConfig"] or {"Mode": "PassThrough"}
+        if "LoggingConfig" in config_updates:
+            self.logging_config = {**self.logging_config, **(config_updates["LoggingConfig"] or {})}
+            if self.logging_config.get("LogFormat") == "Text":
+                # Log levels exist only with the JSON format; AWS drops them with Text.
+                self.logging_config.pop("ApplicationLogLevel", None)
+                self.logging_config.pop("SystemLogLevel", None)
         return super().update_configuration(config_updates)
 
     def get_code(self) -> dict[str, Any]:
@@ -109,6 +127,7 @@ class EmulatedFunction(LambdaFunction):
             environment=tuple(sorted((self.environment_vars or {}).items())),
             code_sha256=self.code_sha_256,
             code_zip=self.code_bytes,
+            log_group_name=self.logging_config.get("LogGroup") or self.logs_group_name,
         )
 
 

@@ -27,10 +27,11 @@ class FunctionSpec:
     environment: tuple[tuple[str, str], ...]
     code_sha256: str
     code_zip: bytes = field(repr=False, compare=False)
+    log_group_name: str = ""  # LoggingConfig.LogGroup; empty means Lambda's default
 
     @property
     def log_group(self) -> str:
-        return f"/aws/lambda/{self.function_name}"
+        return self.log_group_name or f"/aws/lambda/{self.function_name}"
 
     @property
     def qualified_arn(self) -> str:
