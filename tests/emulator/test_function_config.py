@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .conftest import SUCCEEDING
-from .helpers import log_messages
 
 
 def test_logging_kms_and_tracing_round_trip(aws, deploy) -> None:
@@ -46,6 +45,11 @@ def test_a_custom_log_group_receives_the_logs(aws, deploy) -> None:
         FunctionName=fn.name, LoggingConfig={"LogGroup": f"/custom/{fn.name}"}
     )
     lam.invoke(FunctionName=fn.name, Payload=b'{"key1": "v"}')
-    assert "Lambda event: {'key1': 'v'}" in log_messages(aws, f"/custom/{fn.name}")
+    logs = aws.client("logs")
+    (stream,) = logs.describe_log_streams(logGroupName=f"/custom/{fn.name}")["logStreams"]
+    events = logs.get_log_events(
+        logGroupName=f"/custom/{fn.name}", logStreamName=stream["logStreamName"]
+    )["events"]
+    assert "Lambda event: {'key1': 'v'}" in [e["message"] for e in events]
     default = aws.client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{fn.name}")
     assert default["logGroups"] == []  # nothing went to the default group
