@@ -1,4 +1,4 @@
-# make install | apply | destroy | stop | test | env | demo | lint
+# make install | apply | destroy | stop | test | env | demo | lint | docs
 # TARGET=local (default: the embedded emulator) or TARGET=aws (the usual AWS credential chain).
 
 SHELL  := /bin/bash
@@ -14,7 +14,7 @@ SIMULATE_FAILURE ?= 0
 TF_VARS          := -var simulate_failure=$(if $(filter 1 true yes,$(SIMULATE_FAILURE)),true,false)
 TF               := $(BIN)/asyncdlq terraform
 
-.PHONY: install package up apply destroy stop test env demo lint
+.PHONY: install package up apply destroy stop test env demo lint docs
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,7 +49,21 @@ env: install
 demo: package
 	@$(BIN)/asyncdlq demo
 
+# ruff; terraform fmt; the README tables are current; checkov (own venv, offline, skips inline
+# only); terraform validate of the module and of each example. TF_BINARY=tofu lints with OpenTofu.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(TF) fmt -check -recursive
+	$(BIN)/python scripts/tf_docs.py --check
+	PYTHON=$(PYTHON) scripts/checkov.sh
+	@set -e; for dir in . examples/*/; do \
+	  dir=$${dir%/}; echo "validate $$dir"; \
+	  $(TF) -chdir=$$dir init -backend=false -input=false >/dev/null || \
+	    { echo "terraform init failed in $$dir" >&2; $(TF) -chdir=$$dir init -backend=false -input=false; exit 1; }; \
+	  $(TF) -chdir=$$dir validate; \
+	done
+
+# The README's inputs/outputs tables, from the module's *.tf files.
+docs: install
+	$(BIN)/python scripts/tf_docs.py --write

@@ -1,45 +1,20 @@
-# Minimal use of the module: the tutorial's demo-lambda with its lambda-DLQ.
-# Build the zip first (`python -m asyncdlq package`); the module reads <repo>/build/lambda.zip.
+# The module with everything it owns: the function, an SQS dead-letter queue, a least-privilege
+# execution role, the log group and the event invoke config. The function fails on purpose
+# (simulate_failure) so an async invoke ends up in the DLQ after one retry.
 
-terraform {
-  required_version = ">= 1.7"
-
-  required_providers {
-    aws = {
-      source  = "hashicorp/aws"
-      version = ">= 5.0, < 7.0"
-    }
-  }
-}
-
-# Empty on purpose: region, credentials and AWS_ENDPOINT_URL come from the environment, so the
-# same example deploys to the local emulator or to a real account.
-provider "aws" {}
-
-variable "simulate_failure" {
-  description = "Deploy the failing handler, to watch the retries and the dead-letter queue."
-  type        = bool
-  default     = false
-}
-
-module "demo" {
+module "async_fn" {
+  # From another repository:
+  # source = "git::https://github.com/<org>/asyncdlq.git?ref=v0.1.0"
   source = "../.."
 
-  simulate_failure = var.simulate_failure
-  tags             = { project = "asyncdlq-example" }
-}
+  name_prefix   = var.name_prefix
+  function_name = "demo-lambda"
+  dlq_name      = "lambda-DLQ"
+  package_path  = var.package_path
 
-output "function_name" {
-  description = "Invoke this with --invocation-type Event."
-  value       = module.demo.function_name
-}
+  simulate_failure             = true
+  maximum_retry_attempts       = 1
+  maximum_event_age_in_seconds = 3600
 
-output "dlq_url" {
-  description = "Poll this queue for events that failed every attempt."
-  value       = module.demo.dlq_url
-}
-
-output "log_group_name" {
-  description = "Where each attempt's START/END/REPORT lines and errors appear."
-  value       = module.demo.log_group_name
+  tags = { project = "asyncdlq-example", example = "basic" }
 }

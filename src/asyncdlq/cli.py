@@ -98,11 +98,13 @@ def cmd_package(args: argparse.Namespace) -> int:
 
 
 def cmd_terraform(args: argparse.Namespace) -> int:
-    from .terraform_env import terraform_env
+    from .terraform_env import TerraformConfigError, terraform_binary, terraform_env
 
-    terraform = shutil.which("terraform")
-    if terraform is None:
-        print("asyncdlq: terraform is not on PATH; install Terraform >= 1.7", file=sys.stderr)
+    try:
+        # TF_BINARY (default terraform): TF_BINARY=tofu runs OpenTofu with the same settings.
+        terraform = terraform_binary()
+    except TerraformConfigError as exc:
+        print(f"asyncdlq: {exc}", file=sys.stderr)
         return 127
     env = terraform_env(current_target(), STATE_DIR.resolve())
     if not sys.stdout.isatty():
@@ -256,7 +258,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["terraform"]:
+        # Everything after `terraform` is terraform's, as written: argparse's REMAINDER refuses
+        # a first argument that looks like an option (`asyncdlq terraform -chdir=dir init`).
+        args = argparse.Namespace(func=cmd_terraform, args=argv[1:])
+    else:
+        args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
     except TargetError as exc:

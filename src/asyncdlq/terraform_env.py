@@ -4,16 +4,22 @@ Machines without the Terraform registry carry the hashicorp/aws provider in a fi
 machines with the registry have none. The CLI config written here uses a mirror when one is found
 (ASYNCDLQ_PROVIDER_MIRROR, then the usual places) and the registry otherwise, so nothing needs
 editing between the two.
+
+The binary is ``TF_BINARY`` (default ``terraform``), so ``TF_BINARY=tofu`` runs OpenTofu with the
+same CLI config (OpenTofu reads TF_CLI_CONFIG_FILE too).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from .target import Target
 
 MIRROR_ENV = "ASYNCDLQ_PROVIDER_MIRROR"
+BINARY_ENV = "TF_BINARY"
+DEFAULT_BINARY = "terraform"
 # Where terraform itself looks for implied local mirrors, plus the mirror these build machines use.
 _USUAL_MIRRORS = (
     "~/.terraform.d/plugins",
@@ -46,6 +52,28 @@ def find_provider_mirror(environ: dict[str, str] | None = None) -> Path | None:
         if (path / _AWS_PROVIDER).is_dir():
             return path
     return None
+
+
+def terraform_binary(environ: dict[str, str] | None = None) -> str:
+    """The full path of the terraform (or OpenTofu) binary: ``TF_BINARY``, else ``terraform``.
+
+    ``TF_BINARY`` may be a command on PATH (``tofu``) or a path. Raises TerraformConfigError,
+    naming TF_BINARY, when it cannot be found.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    named = environ.get(BINARY_ENV, "").strip()
+    found = shutil.which(named or DEFAULT_BINARY, path=environ.get("PATH", os.defpath))
+    if found is not None:
+        return found
+    if named:
+        raise TerraformConfigError(
+            f"{BINARY_ENV}={named} is not an executable on PATH or an executable file; set "
+            f"{BINARY_ENV} to terraform or tofu (>= 1.7) or their full path, or unset it"
+        )
+    raise TerraformConfigError(
+        f"{DEFAULT_BINARY} is not on PATH ({BINARY_ENV} is unset); install Terraform >= 1.7, or "
+        f"set {BINARY_ENV}=tofu (or a full path) to use OpenTofu"
+    )
 
 
 def cli_config_text(mirror: Path | None, plugin_cache: Path) -> str:

@@ -19,8 +19,8 @@ from asyncdlq.terraform_env import terraform_env
 
 REPO = Path(__file__).resolve().parents[2]
 
-# Generous bounds: init links the provider from a local mirror (seconds), the test suite plans
-# about fifteen runs against a mock (about 10 s). A hang must fail the test, not the CI job.
+# Generous bounds: init links the provider from a local mirror (seconds), the test suites plan or
+# apply about seventy runs against a mock (about 40 s). A hang must fail the test, not the CI job.
 FMT_TIMEOUT = 60
 INIT_TIMEOUT = 180
 VALIDATE_TIMEOUT = 120
@@ -53,6 +53,7 @@ def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: int) -> str:
 
 
 def _copy_module(dest: Path) -> None:
+    # Every root *.tf: the module is split by concern (main, dlq, iam, logs, variables, ...).
     for tf in REPO.glob("*.tf"):
         shutil.copy2(tf, dest / tf.name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".terraform*", "terraform.tfstate*")

@@ -31,7 +31,7 @@ from typing import Any, Union
 import tftest
 
 from ..target import Target
-from ..terraform_env import terraform_env
+from ..terraform_env import terraform_binary, terraform_env
 from .progress import say
 
 VarValue = Union[str, int, float, bool, list, dict, "os.PathLike[str]"]
@@ -132,7 +132,8 @@ def run_with_timeout(
         )
     except FileNotFoundError as exc:
         raise TerraformCommandError(
-            f"{cmdline[0]!r} was not found on PATH; install Terraform >= 1.5 or put it on PATH",
+            f"{cmdline[0]!r} was not found on PATH; install Terraform >= 1.7 or put it on PATH"
+            " (or set TF_BINARY to terraform, tofu or a full path)",
             command=cmdline,
             returncode=None,
             stdout="",
@@ -169,9 +170,10 @@ class _TimedTerraformTest(tftest.TerraformTest):
         timeout_s: float,
         label: str,
         cache_dir: Path,
+        binary: str = "terraform",
     ) -> None:
         # cache_dir given so tftest skips inspect.stack(), which is slow under pytest.
-        super().__init__(str(tfdir), env=dict(env), cache_dir=str(cache_dir))
+        super().__init__(str(tfdir), binary=binary, env=dict(env), cache_dir=str(cache_dir))
         # tftest starts from os.environ and only adds ``env``; replace it so keys that
         # terraform_env removed on purpose (AWS_PROFILE on a local target) stay removed.
         self.env = dict(env)
@@ -285,8 +287,11 @@ class Stack:
         env["TF_DATA_DIR"] = str(self.work_dir / "tf-data")
         env["TF_WORKSPACE"] = self.workspace
         self.env = env
+        # TF_BINARY (default terraform), resolved now so a missing one fails here, by name.
+        self.binary = terraform_binary(env)
         self._tf = _TimedTerraformTest(
             self.tfdir,
+            binary=self.binary,
             env=env,
             timeout_s=timeout_s,
             label=_label(self.tfdir),
@@ -358,7 +363,7 @@ class Stack:
         keep = [*self.target.env(), "TF_CLI_CONFIG_FILE", "TF_DATA_DIR", "TF_WORKSPACE"]
         assignments = " ".join(f"{k}={shlex.quote(self.env[k])}" for k in keep if self.env.get(k))
         return (
-            f"cd {shlex.quote(str(self.tfdir))} && {assignments} terraform destroy"
+            f"cd {shlex.quote(str(self.tfdir))} && {assignments} {shlex.quote(self.binary)} destroy"
             f" -auto-approve -input=false -var-file={shlex.quote(str(self.var_file))}"
         )
 

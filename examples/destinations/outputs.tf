@@ -1,0 +1,93 @@
+# Every output of the module, under the module's own names.
+
+output "function_name" {
+  description = "Invoke this with --invocation-type Event."
+  value       = module.async_fn.function_name
+}
+
+output "function_arn" {
+  description = "ARN of the function."
+  value       = module.async_fn.function_arn
+}
+
+output "function_qualified_arn" {
+  description = "ARN of the function with its version qualifier."
+  value       = module.async_fn.function_qualified_arn
+}
+
+output "function_invoke_arn" {
+  description = "ARN for invoking the function from API Gateway."
+  value       = module.async_fn.function_invoke_arn
+}
+
+output "role_name" {
+  description = "Name of the function's execution role."
+  value       = module.async_fn.role_name
+}
+
+output "role_arn" {
+  description = "ARN of the function's execution role."
+  value       = module.async_fn.role_arn
+}
+
+output "dlq_arn" {
+  description = "ARN of the dead-letter target (SQS queue or SNS topic)."
+  value       = module.async_fn.dlq_arn
+}
+
+output "dlq_url" {
+  description = "URL of the SQS dead-letter queue (null for an SNS topic)."
+  value       = module.async_fn.dlq_url
+}
+
+output "dlq_name" {
+  description = "Name of the dead-letter queue or topic."
+  value       = module.async_fn.dlq_name
+}
+
+output "log_group_name" {
+  description = "Where each attempt's START/END/REPORT lines and errors appear."
+  value       = module.async_fn.log_group_name
+}
+
+output "log_group_arn" {
+  description = "ARN of the function's log group."
+  value       = module.async_fn.log_group_arn
+}
+
+output "event_invoke_config_id" {
+  description = "ID of the function's event invoke config."
+  value       = module.async_fn.event_invoke_config_id
+}
+
+output "maximum_retry_attempts" {
+  description = "Retries after the first failed attempt, before the event is dead-lettered."
+  value       = module.async_fn.maximum_retry_attempts
+}
+
+output "maximum_event_age_in_seconds" {
+  description = "How long an event may wait in the async queue before it is dead-lettered."
+  value       = module.async_fn.maximum_event_age_in_seconds
+}
+
+# What this example adds.
+
+output "on_success_queue_url" {
+  description = "Invocation records (condition Success) arrive here."
+  value       = aws_sqs_queue.on_success.id
+}
+
+output "on_success_queue_arn" {
+  description = "ARN of the on-success destination queue."
+  value       = aws_sqs_queue.on_success.arn
+}
+
+output "on_failure_queue_url" {
+  description = "Invocation records (condition RetriesExhausted, EventAgeExceeded, ...) arrive here."
+  value       = aws_sqs_queue.on_failure.id
+}
+
+output "on_failure_queue_arn" {
+  description = "ARN of the on-failure destination queue."
+  value       = aws_sqs_queue.on_failure.arn
+}
