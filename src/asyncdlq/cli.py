@@ -11,25 +11,24 @@ import signal
 import subprocess
 import sys
 import urllib.request
-from fractions import Fraction
 from pathlib import Path
 
+from .harness.emulator_process import EmulatorError
 from .target import TargetError, current_target
 
 STATE_DIR = Path(os.environ.get("ASYNCDLQ_STATE_DIR", ".asyncdlq"))
-DEFAULT_TIME_SCALE = "1/60"
 
 
 def _time_scale(text: str) -> float:
+    from .harness.emulator_process import EmulatorError, parse_time_scale
+
     try:
-        value = float(Fraction(text))
-    except (ValueError, ZeroDivisionError):
+        return parse_time_scale(text)
+    except EmulatorError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number; use e.g. 1 (AWS timing) or 1/60 (a minute per second)"
+            f"{text!r} is not a positive number; use e.g. 1 (AWS timing) or 1/60 (a minute "
+            "per second)"
         ) from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("the time scale must be greater than 0")
-    return value
 
 
 def _rate(text: str) -> float:
@@ -114,7 +113,7 @@ def cmd_terraform(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from .harness.emulator_process import is_answering, start_background
+    from .harness.emulator_process import configured_time_scale, is_answering, start_background
 
     target = current_target()
     if not target.is_local:
@@ -126,7 +125,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             f"using the emulator already answering at {target.endpoint_url} (pid {health.get('pid')})"
         )
         return 0
-    scale = _time_scale(os.environ.get("EMULATOR_TIME_SCALE") or DEFAULT_TIME_SCALE)
+    scale = configured_time_scale()
     pid = start_background(target.endpoint_url, time_scale=scale, state_dir=STATE_DIR)
     print(
         f"started the emulator at {target.endpoint_url} (pid {pid}, time scale {scale:g}); "
@@ -267,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except TargetError as exc:
+    except (TargetError, EmulatorError) as exc:
         print(f"asyncdlq: {exc}", file=sys.stderr)
         return 2
 

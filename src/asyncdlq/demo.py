@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -24,14 +23,13 @@ from .harness.aws import (
     message_attributes,
     wait_for_log_lines,
 )
-from .harness.emulator_process import parse_time_scale, running_emulator
+from .harness.emulator_process import configured_time_scale, running_emulator
 from .harness.stack import Stack
 from .packaging import build_zip
 from .target import Target, current_target
 
 ROOT = Path(__file__).resolve().parents[2]
 PAYLOAD = b'{"key1": "value1"}'
-DEFAULT_TIME_SCALE = "1/60"
 
 
 def step(number: int, title: str) -> None:
@@ -49,7 +47,7 @@ def _target_ready(target: Target, state_dir: Path) -> Iterator[float]:
         yield 1.0
         return
     assert target.endpoint_url
-    scale = parse_time_scale(os.environ.get("EMULATOR_TIME_SCALE") or DEFAULT_TIME_SCALE)
+    scale = configured_time_scale()
     with running_emulator(target.endpoint_url, scale, state_dir) as info:
         yield info.time_scale or scale
 

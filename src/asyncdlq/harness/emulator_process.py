@@ -53,6 +53,14 @@ class EmulatorInfo:
     started_here: bool
 
 
+DEFAULT_TIME_SCALE = "1/60"  # what make and the tests use: a minute of retry delay per second
+
+
+def configured_time_scale() -> float:
+    """The time scale an emulator started by make, the demo or the tests runs at."""
+    return parse_time_scale(os.environ.get("EMULATOR_TIME_SCALE") or DEFAULT_TIME_SCALE)
+
+
 def parse_time_scale(text: str) -> float:
     """'1/60', '0.5' or '1' -> float; the error names EMULATOR_TIME_SCALE."""
     try:

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from .emulator_process import EmulatorInfo
     from .stack import Stack
 
-DEFAULT_TIME_SCALE = "1/60"
 DEFAULT_TF_TIMEOUT_S = 900.0
 _previous_writer_key = pytest.StashKey[Any]()
 
@@ -117,10 +116,10 @@ def asyncdlq_emulator(
     if not asyncdlq_target.is_local:
         yield None
         return
-    from .emulator_process import parse_time_scale, running_emulator
+    from .emulator_process import configured_time_scale, running_emulator
 
     assert asyncdlq_target.endpoint_url
-    scale = parse_time_scale(os.environ.get("EMULATOR_TIME_SCALE") or DEFAULT_TIME_SCALE)
+    scale = configured_time_scale()
     keep = bool(pytestconfig.getoption("--asyncdlq-keep"))
     endpoint = asyncdlq_target.endpoint_url
     with running_emulator(endpoint, scale, asyncdlq_state_dir, keep=keep) as info:
