@@ -1,0 +1,33 @@
+"""The tags and name prefix that mark what a harness run created, so `asyncdlq sweep` can find
+whatever a crashed run left behind.
+
+Every stack the plugin applies gets these tags (through the stack's ``tags`` variable) and names
+that start with the run prefix. The creation time is a tag because not every service reports
+when a resource was created (SNS topics don't).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+TAG_RUN_ID = "asyncdlq:run-id"
+TAG_CREATED_AT = "asyncdlq:created-at"
+# Every run prefix starts with this: adlq-<6 hex>, plus -w<N> under pytest-xdist.
+NAME_PREFIX = "adlq-"
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def run_tags(run_id: str, created_at: datetime | None = None) -> dict[str, str]:
+    """The tags every resource of run ``run_id`` carries."""
+    when = (created_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return {TAG_RUN_ID: run_id, TAG_CREATED_AT: when.strftime(_TIME_FORMAT)}
+
+
+def parse_created_at(value: str | None) -> datetime | None:
+    """The time in a TAG_CREATED_AT value, or None when it is missing or not ours."""
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, _TIME_FORMAT).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
