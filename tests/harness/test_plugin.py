@@ -63,9 +63,9 @@ class Project:
             timeout=300,
         )
 
-    def states(self, stack_dir: Path) -> list[list[str]]:
-        """Resource addresses in each workspace state of ``stack_dir``."""
-        states = sorted((stack_dir / "terraform.tfstate.d").glob("*/terraform.tfstate"))
+    def states(self) -> list[list[str]]:
+        """Resource addresses in each stack state the runs kept (a destroyed stack's is gone)."""
+        states = sorted(self.state_dir.glob("runs/*/*/stacks/*/terraform.tfstate"))
         return [
             [f"{r['type']}.{r['name']}" for r in json.loads(p.read_text())["resources"]]
             for p in states
@@ -98,7 +98,7 @@ def test_runs_that_use_no_fixture_start_nothing(project: Project) -> None:
 def test_stacks_are_applied_once_per_distinct_variables_and_destroyed_at_the_end(
     project: Project,
 ) -> None:
-    stack = project.stack("stack", STACK)
+    project.stack("stack", STACK)
     result = project.run(
         """
         def test_a(asyncdlq_stack, asyncdlq_emulator):
@@ -115,11 +115,13 @@ def test_stacks_are_applied_once_per_distinct_variables_and_destroyed_at_the_end
     assert result.returncode == 0, _explain(result)
     assert result.stdout.count("terraform apply (") == 2 * 2  # "..." and "done" lines
     assert result.stdout.count("terraform destroy (stack) done") == 2
-    assert project.states(stack) == [[], []]
+    assert project.states() == []
+    assert not list(project.state_dir.glob("runs/*")), "a clean run leaves no run directory"
+    assert not (project.root / "stack" / "terraform.tfstate.d").exists()
 
 
 def test_keep_leaves_stacks_and_prints_a_working_destroy_command(project: Project) -> None:
-    stack = project.stack("stack", STACK)
+    project.stack("stack", STACK)
     result = project.run(
         """
         def test_a(asyncdlq_stack):
@@ -128,17 +130,17 @@ def test_keep_leaves_stacks_and_prints_a_working_destroy_command(project: Projec
         "--asyncdlq-keep",
     )
     assert result.returncode == 0, _explain(result)
-    assert project.states(stack) == [["terraform_data.one"]]
+    assert project.states() == [["terraform_data.one"]]
     lines = result.stdout.splitlines()
     hint = lines[lines.index(next(x for x in lines if "destroy later with" in x)) + 1]
     command = hint.split("[asyncdlq]", 1)[1].strip()
     destroyed = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=120)
     assert destroyed.returncode == 0, destroyed.stderr
-    assert project.states(stack) == [[]]
+    assert project.states() == [[]]
 
 
 def test_a_failed_apply_is_destroyed_and_not_retried(project: Project) -> None:
-    stack = project.stack("halfway", FAILS_HALFWAY)
+    project.stack("halfway", FAILS_HALFWAY)
     marker = project.root / "destroyed.txt"
     result = project.run(
         f"""
@@ -158,20 +160,33 @@ def test_a_failed_apply_is_destroyed_and_not_retried(project: Project) -> None:
     assert "second refuses to be created" in result.stdout
     assert result.stdout.count("terraform apply (halfway) ...") == 1
     assert marker.read_text().split() == ["destroyed"]
-    assert project.states(stack) == [[]]
+    assert project.states() == []
 
 
 def test_aws_target_needs_no_emulator(project: Project) -> None:
     result = project.run(
         """
-        def test_aws(asyncdlq_emulator, asyncdlq_clients, asyncdlq_target, asyncdlq_run_prefix):
+        def test_aws(asyncdlq_emulator, asyncdlq_run_prefix, asyncdlq_deadlines):
             assert asyncdlq_emulator is None
-            assert asyncdlq_target.name == "aws"
-            assert asyncdlq_clients.endpoint_url is None
             assert asyncdlq_run_prefix == "adlq-fixed"
+            assert asyncdlq_deadlines.time_scale == 1
         """,
         TARGET="aws",
         ASYNCDLQ_ENDPOINT="http://127.0.0.1:9",
-        ASYNCDLQ_RUN_ID="adlq-fixed",
+        ASYNCDLQ_RUN_ID="fixed",
     )
     assert result.returncode == 0, _explain(result)
+
+
+def test_aws_target_refuses_an_account_that_is_not_named(project: Project) -> None:
+    result = project.run(
+        """
+        def test_aws(asyncdlq_target):
+            pass
+        """,
+        TARGET="aws",
+        ASYNCDLQ_AWS_ACCOUNT_ID="",
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    assert result.returncode == 1, _explain(result)
+    assert "ASYNCDLQ_AWS_ACCOUNT_ID" in result.stdout, _explain(result)

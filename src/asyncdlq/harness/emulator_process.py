@@ -30,6 +30,7 @@ START_TIMEOUT_S = 30.0
 STOP_GRACE_S = 10.0
 PID_FILE = "emulator.pid"
 LOG_FILE = "emulator.log"
+READY_FILE = "emulator.ready.json"
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 # Popen objects of emulators started here, so stop() can reap them (a zombie still "exists"
@@ -180,9 +181,12 @@ def _looks_like_emulator(pid: int) -> bool:
     return False
 
 
-def start_background(endpoint: str, *, time_scale: float, state_dir: Path) -> int:
+def start_background(
+    endpoint: str, *, time_scale: float, state_dir: Path, free_port: bool = False
+) -> int:
     """Start the emulator detached, logging to state_dir/emulator.log; return its pid once its
-    health check answers (at most 30 s)."""
+    health check answers (at most 30 s). ``free_port=True`` ignores the endpoint's port and lets
+    the emulator pick a free one; read it with ``started_endpoint(state_dir)``."""
     host, port = _host_port(endpoint)
     if host not in _LOCAL_HOSTS:
         raise EmulatorError(
@@ -193,6 +197,10 @@ def start_background(endpoint: str, *, time_scale: float, state_dir: Path) -> in
     state_dir.mkdir(parents=True, exist_ok=True)
     log_path = state_dir / LOG_FILE
     pid_path = state_dir / PID_FILE
+    # The emulator writes its real endpoint here once it listens: with port 0 nobody else knows it,
+    # and binding it there (not probing for a free port first) leaves no race with other runs.
+    ready_path = state_dir / READY_FILE
+    ready_path.unlink(missing_ok=True)
     cmd = [
         sys.executable,
         "-m",
@@ -201,11 +209,14 @@ def start_background(endpoint: str, *, time_scale: float, state_dir: Path) -> in
         "--host",
         bind,
         "--port",
-        str(port),
+        "0" if free_port else str(port),
         "--time-scale",
         repr(float(time_scale)),
+        "--ready-file",
+        str(ready_path),
     ]
-    say(f"starting emulator on {endpoint} (time scale {time_scale:g}), log {log_path}")
+    where = f"a free port of {bind}" if free_port else endpoint
+    say(f"starting emulator on {where} (time scale {time_scale:g}), log {log_path}")
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
             cmd,
@@ -227,8 +238,9 @@ def start_background(endpoint: str, *, time_scale: float, state_dir: Path) -> in
                 f"the emulator exited with code {code} during start-up "
                 f"({' '.join(cmd)}); last lines of {log_path}:\n{_log_tail(log_path)}"
             )
+        listening = started_endpoint(state_dir) if free_port else endpoint
         try:
-            health = is_answering(endpoint, timeout_s=1.0)
+            health = is_answering(listening, timeout_s=1.0) if listening else None
         except PortTakenError as exc:
             stop(state_dir)
             raise PortTakenError(
@@ -236,15 +248,23 @@ def start_background(endpoint: str, *, time_scale: float, state_dir: Path) -> in
                 f"{_log_tail(log_path)}"
             ) from None
         if health is not None:
-            say(f"emulator answering on {endpoint} after {time.monotonic() - started:.1f}s")
+            say(f"emulator answering on {listening} after {time.monotonic() - started:.1f}s")
             return proc.pid
         if time.monotonic() - started > START_TIMEOUT_S:
             stop(state_dir)
             raise EmulatorError(
-                f"the emulator did not answer {endpoint}{HEALTH_PATH} within "
+                f"the emulator did not answer on {where} within "
                 f"{START_TIMEOUT_S:g}s; last lines of {log_path}:\n{_log_tail(log_path)}"
             )
-        time.sleep(0.2)
+        time.sleep(0.1)
+
+
+def started_endpoint(state_dir: Path) -> str | None:
+    """The endpoint the emulator started with ``state_dir`` listens on, once it listens."""
+    try:
+        return str(json.loads((state_dir / READY_FILE).read_text())["endpoint"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def stop(state_dir: Path) -> bool:

@@ -1,32 +1,43 @@
 """pytest plugin (entry point ``pytest11``): fixtures that apply Terraform stacks against the
-emulator or AWS, give boto3 clients for the same target, and clean everything up.
+emulator or AWS, invoke functions asynchronously, read what arrives, and clean everything up.
 
 Installing the package is enough for any test suite to use these fixtures. Nothing here starts
-an emulator or runs terraform unless a test asks for the fixture, and the heavy imports (boto3)
-wait until then, so test runs that never use them pay nothing.
+an emulator or runs terraform unless a test asks for a fixture, and the heavy imports (boto3,
+tftest) wait until then, so test runs that never use them pay nothing.
+
+Under pytest-xdist every worker gets its own name prefix and work directory; the controller picks
+the run id, hands it out, passes SIGTERM on, and at the end destroys whatever a dead worker left
+and stops the run's emulator.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 import pytest
 
-from ..target import Target, TargetError, current_target, run_prefix
-from . import progress
+from ..target import Target, TargetError, current_target
+from . import interrupts, progress
+from .run import WORKERINPUT_KEY, RunContext, shared_run_id, worker_id
 
 if TYPE_CHECKING:
     from .aws import Clients
+    from .deadlines import Deadlines
     from .emulator_process import EmulatorInfo
     from .stack import Stack
 
-DEFAULT_TF_TIMEOUT_S = 900.0
+_run_key = pytest.StashKey[RunContext]()
+_restore_key = pytest.StashKey[Callable[[], None]]()
 _previous_writer_key = pytest.StashKey[Any]()
+# How long the xdist controller waits for workers to finish destroying after an interrupt
+# before it kills them (xdist's own default is 10 s, shorter than one destroy).
+WORKER_TEARDOWN_BUDGET_S = 1200.0
+_DECLARES_TAGS = re.compile(r'^\s*variable\s+"tags"\s*\{', re.MULTILINE)
 
 
 class AppliedStack(NamedTuple):
@@ -52,31 +63,67 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--asyncdlq-state-dir",
         default=None,
-        help="where terraform data, var files and the emulator log go "
+        help="where terraform data, var files, state and the emulator log go "
         "(default: $ASYNCDLQ_STATE_DIR or <rootdir>/.asyncdlq)",
     )
 
 
-def _progress_writer(config: pytest.Config) -> progress.Writer:
-    # Output capture would hide progress until a test fails; a CI log should show it live.
-    def write(line: str) -> None:
-        capman = config.pluginmanager.getplugin("capturemanager")
-        reporter = config.pluginmanager.getplugin("terminalreporter")
-        if capman is None or reporter is None:
-            print(line, file=sys.stderr, flush=True)
-            return
-        with capman.global_and_fixture_disabled():
-            reporter.write_line(line)
-
-    return write
+def _base_dir(config: pytest.Config) -> Path:
+    given = config.getoption("--asyncdlq-state-dir") or os.environ.get("ASYNCDLQ_STATE_DIR")
+    return (Path(given) if given else config.rootpath / ".asyncdlq").resolve()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_previous_writer_key] = progress.set_writer(_progress_writer(config))
+    config.stash[_previous_writer_key] = progress.set_writer(progress.pytest_writer(config))
+    run = RunContext(shared_run_id(config), worker_id(config), _base_dir(config))
+    config.stash[_run_key] = run
+    if run.worker:
+        interrupts.register_worker(run.run_dir, run.worker)
+        config.stash[_restore_key] = interrupts.install(None)
+    else:
+        config.stash[_restore_key] = interrupts.install(run.run_dir)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist controller: every worker joins this run."""
+    node.workerinput[WORKERINPUT_KEY] = node.config.stash[_run_key].run_id
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    dsession = session.config.pluginmanager.getplugin("dsession")
+    nodemanager = getattr(dsession, "nodemanager", None)
+    if nodemanager is not None:
+        nodemanager.EXIT_TIMEOUT = max(nodemanager.EXIT_TIMEOUT, WORKER_TEARDOWN_BUDGET_S)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    progress.set_writer(config.stash.get(_previous_writer_key, None))
+    restore = config.stash.get(_restore_key, None)
+    if restore is not None:
+        restore()
+    run = config.stash.get(_run_key, None)
+    try:
+        if run is not None and run.worker is None and run.run_dir.is_dir():
+            _finish_run(config, run)
+    finally:
+        progress.set_writer(config.stash.get(_previous_writer_key, None))
+
+
+def _finish_run(config: pytest.Config, run: RunContext) -> None:
+    """The controller's last word: stacks dead workers left, then the emulator, then the dir."""
+    from . import emulator_lease
+    from .teardown import finish_pending
+
+    left = finish_pending(run.run_dir)
+    keep = bool(config.getoption("--asyncdlq-keep"))
+    emulator_lease.release(run.run_dir, keep=keep)
+    if not run.remove_run_dir_if_empty_of_state():
+        progress.say(f"state of kept stacks is in {run.run_dir}")
+    if left:
+        progress.say(f"{len(left)} stack(s) could not be destroyed; finish with:")
+        for command in left:
+            progress.say(f"  {command}")
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -84,93 +131,141 @@ def pytest_report_header(config: pytest.Config) -> str | None:
         target = current_target()
     except TargetError as exc:
         return f"asyncdlq: {exc}"
-    where = target.endpoint_url if target.is_local else "default AWS credentials"
-    return f"asyncdlq: TARGET={target.name} region={target.region} ({where})"
+    run = config.stash[_run_key]
+    if target.is_local:
+        where = os.environ.get("ASYNCDLQ_ENDPOINT") or "an emulator on a free port"
+    else:
+        where = "default AWS credentials"
+    return f"asyncdlq: TARGET={target.name} region={target.region} ({where}), run {run.run_id}"
 
 
-# --- fixtures -------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def asyncdlq_target() -> Target:
-    """The target chosen by TARGET / ASYNCDLQ_ENDPOINT / AWS_REGION."""
-    return current_target()
-
-
-@pytest.fixture(scope="session")
-def asyncdlq_state_dir(pytestconfig: pytest.Config) -> Path:
-    given = pytestconfig.getoption("--asyncdlq-state-dir") or os.environ.get("ASYNCDLQ_STATE_DIR")
-    path = Path(given) if given else pytestconfig.rootpath / ".asyncdlq"
-    path.mkdir(parents=True, exist_ok=True)
-    return path.resolve()
+# --- fixtures: where the run goes -----------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
-def asyncdlq_emulator(
-    pytestconfig: pytest.Config, asyncdlq_target: Target, asyncdlq_state_dir: Path
-) -> Iterator[EmulatorInfo | None]:
-    """The running local emulator (started if needed, stopped only if started here); None on aws.
-
-    With --asyncdlq-keep a started emulator is left running: kept stacks exist only inside it.
-    """
-    if not asyncdlq_target.is_local:
-        yield None
-        return
-    from .emulator_process import configured_time_scale, running_emulator
-
-    assert asyncdlq_target.endpoint_url
-    scale = configured_time_scale()
-    keep = bool(pytestconfig.getoption("--asyncdlq-keep"))
-    endpoint = asyncdlq_target.endpoint_url
-    with running_emulator(endpoint, scale, asyncdlq_state_dir, keep=keep) as info:
-        yield info
+def asyncdlq_run(pytestconfig: pytest.Config) -> RunContext:
+    """This process's run: run id, xdist worker, name prefix, tags, directories."""
+    return pytestconfig.stash[_run_key]
 
 
 @pytest.fixture(scope="session")
-def asyncdlq_clients(asyncdlq_target: Target, asyncdlq_emulator: EmulatorInfo | None) -> Clients:
-    """boto3 clients for the target (after the emulator is up, on local)."""
+def asyncdlq_emulator(asyncdlq_run: RunContext) -> EmulatorInfo | None:
+    """The run's local emulator (one per run, shared by xdist workers, on a free port unless
+    ASYNCDLQ_ENDPOINT names one); None on TARGET=aws. Stopped when the run ends."""
+    if not current_target().is_local:
+        return None
+    from .emulator_lease import lease
+    from .emulator_process import configured_time_scale
+
+    explicit = os.environ.get("ASYNCDLQ_ENDPOINT") or None
+    return lease(asyncdlq_run.run_dir, endpoint=explicit, time_scale=configured_time_scale())
+
+
+@pytest.fixture(scope="session")
+def asyncdlq_target(asyncdlq_emulator: EmulatorInfo | None) -> Target:
+    """The target: the run's emulator, or the AWS account the guardrail accepted."""
+    chosen = current_target()
+    if asyncdlq_emulator is not None:
+        return Target("local", chosen.region, asyncdlq_emulator.endpoint)
+    from .aws import clients
+    from .guardrail import check_account
+
+    account = check_account(clients(chosen).client("sts"))
+    progress.say(f"TARGET=aws: account {account} (ASYNCDLQ_AWS_ACCOUNT_ID), {chosen.region}")
+    return chosen
+
+
+@pytest.fixture(scope="session")
+def asyncdlq_state_dir(asyncdlq_run: RunContext) -> Path:
+    """This process's work directory (per xdist worker): stacks' data, var files and state."""
+    asyncdlq_run.work_dir.mkdir(parents=True, exist_ok=True)
+    return asyncdlq_run.work_dir
+
+
+@pytest.fixture(scope="session")
+def asyncdlq_clients(pytestconfig: pytest.Config, asyncdlq_target: Target) -> Clients:
+    """boto3 clients for the target."""
     from .aws import clients
 
-    return clients(asyncdlq_target)
+    made = clients(asyncdlq_target)
+    pytestconfig.stash[_clients_key] = made
+    return made
 
 
 @pytest.fixture(scope="session")
-def asyncdlq_run_prefix() -> str:
-    """A unique name prefix for this run's resources (ASYNCDLQ_RUN_ID to fix it)."""
-    return run_prefix()
+def asyncdlq_run_prefix(asyncdlq_run: RunContext) -> str:
+    """A name prefix unique to this run and xdist worker: adlq-<run id>[-w<N>]."""
+    return asyncdlq_run.prefix
+
+
+@pytest.fixture(scope="session")
+def asyncdlq_deadlines(asyncdlq_emulator: EmulatorInfo | None) -> Deadlines:
+    """How long to wait for dead letters, records and logs on this target."""
+    from .deadlines import Deadlines
+
+    if asyncdlq_emulator is None:
+        return Deadlines(time_scale=1.0, on_aws=True)
+    return Deadlines(time_scale=asyncdlq_emulator.time_scale or 1.0, on_aws=False)
+
+
+_clients_key = pytest.StashKey["Clients"]()
+
+
+# --- fixtures: stacks -----------------------------------------------------------------------
+
+
+def _declares_tags(tfdir: Path) -> bool:
+    return any(_DECLARES_TAGS.search(tf.read_text(errors="replace")) for tf in tfdir.glob("*.tf"))
 
 
 @pytest.fixture(scope="session")
 def asyncdlq_stack(
     request: pytest.FixtureRequest,
+    asyncdlq_run: RunContext,
     asyncdlq_target: Target,
-    asyncdlq_emulator: EmulatorInfo | None,
-    asyncdlq_state_dir: Path,
+    asyncdlq_deadlines: Deadlines,
 ) -> StackFactory:
     """``asyncdlq_stack(tfdir, variables) -> AppliedStack(outputs, stack)``.
 
-    Each distinct (tfdir, variables) is applied once per session and destroyed at session end;
-    the destroy is registered before apply starts, so a failed apply is cleaned up too. A
-    relative tfdir is taken from the rootdir. ``--asyncdlq-keep`` skips the destroys.
+    Each distinct (tfdir, variables) is applied once per session (per xdist worker) and destroyed
+    at session end, also after a failed apply, a failed test, Ctrl-C or SIGTERM; a failed destroy
+    is retried, then its state is kept and the command to finish is printed. When the stack
+    declares ``variable "tags"``, the run's tags are merged into it. A relative tfdir is taken
+    from the rootdir. ``--asyncdlq-keep`` skips the destroys.
     """
     from .stack import Stack
+    from .teardown import KEPT_MARK, Ledger, destroy_with_retries
 
     keep: bool = request.config.getoption("--asyncdlq-keep")
+    ledger = Ledger(asyncdlq_run.run_dir)
     applied: dict[tuple[str, str], AppliedStack | BaseException] = {}
+    warned_untagged: set[Path] = set()
 
     def teardown(stack: Stack) -> None:
         if keep:
+            (stack.work_dir / KEPT_MARK).write_text(stack.destroy_hint() + "\n")
+            ledger.remove(stack)
             progress.say(f"kept {stack!r} (--asyncdlq-keep); destroy later with:")
             progress.say(f"  {stack.destroy_hint()}")
             return
-        if stack.may_hold_resources:  # a test may have destroyed it already
-            stack.destroy()
+        destroy_with_retries(stack, ledger=ledger)
+
+    def with_run_tags(path: Path, variables: dict[str, Any]) -> dict[str, Any]:
+        if _declares_tags(path):
+            return {**variables, "tags": {**variables.get("tags", {}), **asyncdlq_run.tags()}}
+        if path not in warned_untagged:
+            warned_untagged.add(path)
+            progress.say(
+                f"{path} declares no `tags` variable: its resources won't carry the run's tags, "
+                "so `asyncdlq sweep` can find leftovers by name prefix only"
+            )
+        return variables
 
     def factory(
         tfdir: str | os.PathLike[str],
         variables: Mapping[str, Any] | None = None,
         *,
-        timeout_s: float = DEFAULT_TF_TIMEOUT_S,
+        timeout_s: float | None = None,
     ) -> AppliedStack:
         path = Path(tfdir)
         if not path.is_absolute():
@@ -186,13 +281,17 @@ def asyncdlq_stack(
             return previous
         stack = Stack(
             path,
-            variables=variables,
+            variables=with_run_tags(path, variables),
             target=asyncdlq_target,
-            state_dir=asyncdlq_state_dir,
-            timeout_s=timeout_s,
+            state_dir=asyncdlq_run.base_dir,
+            work_root=asyncdlq_run.work_dir,
+            timeout_s=timeout_s or asyncdlq_deadlines.apply,
         )
         try:
             stack.init()
+            # On the ledger and with its destroy registered before apply starts: a half-done
+            # apply holds resources too.
+            ledger.add(stack)
             request.addfinalizer(lambda: teardown(stack))
             stack.apply()
             result = AppliedStack(stack.outputs(), stack)

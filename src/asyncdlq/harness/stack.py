@@ -9,9 +9,11 @@ Built on tftest, with its pitfalls closed (see /work/shared/aws-async-facts.md Â
 - every call has a hard timeout that stops terraform's whole process group;
 - stdout and stderr are read together (``communicate``), so verbose terraform can't fill a pipe.
 
-Each stack gets its own workspace and data directory (derived from the directory, variables and
-target) so the same configuration can be applied with different variables, or to the emulator and
-to AWS, without one run's state replacing another's.
+Each stack gets its own work directory (named from the directory, variables and target) holding
+its terraform data, var file and state (``-state``), so the same configuration can be applied with
+different variables, by several xdist workers, or to the emulator and to AWS, without one run's
+state replacing another's, and nothing is written into the configuration's directory but
+terraform's lock file.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import hashlib
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import time
@@ -38,8 +41,10 @@ VarValue = Union[str, int, float, bool, list, dict, "os.PathLike[str]"]
 
 # Commands slow enough to deserve progress lines; output/state/show are instant.
 _ANNOUNCED = frozenset({"init", "apply", "plan", "destroy", "refresh"})
-# Time terraform gets after SIGINT to stop gracefully and save its state before SIGKILL.
-DEFAULT_KILL_GRACE_S = 15.0
+# Time terraform gets after SIGINT to stop gracefully and save its state before SIGKILL. It waits
+# for calls in flight, and the AWS provider's create of an SQS queue alone waits ~25 s: killing it
+# sooner would lose a queue that exists but is not in the state.
+DEFAULT_KILL_GRACE_S = 60.0
 
 
 class TerraformCommandError(tftest.TerraformTestError):
@@ -58,10 +63,14 @@ class TerraformCommandError(tftest.TerraformTestError):
         stderr: str,
     ) -> None:
         super().__init__(message, stderr)
+        self.message = message
         self.command = list(command)
         self.returncode = returncode
         self.stdout = stdout
         self.stderr = stderr
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class TerraformTimeoutError(TerraformCommandError):
@@ -267,6 +276,7 @@ class Stack:
         state_dir: Path,
         timeout_s: float = 900,
         workspace: str | None = None,
+        work_root: Path | None = None,
     ) -> None:
         self.tfdir = Path(tfdir).resolve()
         if not self.tfdir.is_dir():
@@ -276,16 +286,18 @@ class Stack:
         self.state_dir = Path(state_dir).resolve()
         self.timeout_s = timeout_s
         self.workspace = workspace or stack_key(self.tfdir, self.variables, target)
-        self.work_dir = self.state_dir / "stacks" / self.workspace
+        # state_dir holds what runs share (CLI config, provider cache); work_root this process's.
+        self.work_root = Path(work_root or state_dir).resolve()
+        self.work_dir = self.work_root / "stacks" / self.workspace
         self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.state_file = self.work_dir / "terraform.tfstate"
         # A JSON var file keeps types exact: tftest's -var k=v turns True into "True",
         # which terraform rejects for a bool variable.
         self.var_file = self.work_dir / "terraform.tfvars.json"
         self.var_file.write_text(json.dumps(self.variables, indent=2, sort_keys=True) + "\n")
         env = terraform_env(target, self.state_dir)
-        # Own data dir and workspace: providers and state never mix with another stack's.
+        # Own data dir: providers and module copies never mix with another stack's.
         env["TF_DATA_DIR"] = str(self.work_dir / "tf-data")
-        env["TF_WORKSPACE"] = self.workspace
         self.env = env
         # TF_BINARY (default terraform), resolved now so a missing one fails here, by name.
         self.binary = terraform_binary(env)
@@ -316,12 +328,16 @@ class Stack:
     def apply(self) -> str:
         self._may_hold_resources = True  # set first: a failed apply can leave resources too
         return self._tf.apply(
-            input=False, color=False, auto_approve=True, tf_var_file=str(self.var_file)
+            input=False,
+            color=False,
+            auto_approve=True,
+            tf_var_file=str(self.var_file),
+            state=str(self.state_file),
         )
 
     def outputs(self) -> dict[str, Any]:
         """Root module outputs as plain values (sensitive ones included)."""
-        result = self._tf.run("output", "-json", "-no-color")
+        result = self._tf.run("output", "-json", "-no-color", f"-state={self.state_file}")
         try:
             raw = json.loads(result.out or "{}")
         except json.JSONDecodeError as exc:
@@ -342,6 +358,7 @@ class Stack:
             "-input=false",
             "-no-color",
             f"-var-file={self.var_file}",
+            f"-state={self.state_file}",
             ok=(0, 2),
         )
         return result.retcode
@@ -349,22 +366,33 @@ class Stack:
     def destroy(self) -> str:
         # tftest's destroy leaves out -input=false unless asked.
         out = self._tf.destroy(
-            input=False, color=False, auto_approve=True, tf_var_file=str(self.var_file)
+            input=False,
+            color=False,
+            auto_approve=True,
+            tf_var_file=str(self.var_file),
+            state=str(self.state_file),
         )
         self._may_hold_resources = False
         return out
 
     def resources(self) -> list[str]:
         """Addresses in the state (empty after a complete destroy)."""
-        return self._tf.run("state", "list").out.split()
+        return self._tf.run("state", "list", f"-state={self.state_file}").out.split()
+
+    def forget_state(self) -> None:
+        """Remove the work directory of a destroyed stack (its state holds nothing)."""
+        if self._may_hold_resources:
+            raise RuntimeError(f"{self!r} may still hold resources; destroy it first")
+        shutil.rmtree(self.work_dir, ignore_errors=True)
 
     def destroy_hint(self) -> str:
         """A shell command that destroys this stack later (for kept or leaked runs)."""
-        keep = [*self.target.env(), "TF_CLI_CONFIG_FILE", "TF_DATA_DIR", "TF_WORKSPACE"]
+        keep = [*self.target.env(), "TF_CLI_CONFIG_FILE", "TF_DATA_DIR"]
         assignments = " ".join(f"{k}={shlex.quote(self.env[k])}" for k in keep if self.env.get(k))
         return (
             f"cd {shlex.quote(str(self.tfdir))} && {assignments} {shlex.quote(self.binary)} destroy"
             f" -auto-approve -input=false -var-file={shlex.quote(str(self.var_file))}"
+            f" -state={shlex.quote(str(self.state_file))}"
         )
 
     # --- apply ... destroy -----------------------------------------------------------------

@@ -1,0 +1,170 @@
+"""Interrupted runs leave nothing behind: Ctrl-C in the middle of an apply, SIGTERM in the middle
+of a wait (also under pytest-xdist, where the controller passes it on to its workers).
+
+Each case runs an inner pytest that applies the module for real against the in-process emulator,
+interrupts it at a known point, and then lists what the emulator still holds under the run's
+name prefix. The stack uses a queue made here as its DLQ so its apply avoids the provider's
+~25 s wait for a new queue.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from asyncdlq.packaging import build_zip
+
+ROOT = Path(__file__).resolve().parents[2]
+
+STACK = """
+variable "name_prefix" { type = string }
+variable "package_path" { type = string }
+variable "dlq_arn" { type = string }
+variable "tags" {
+  type    = map(string)
+  default = {}
+}
+
+module "fn" {
+  source                 = "MODULE"
+  name_prefix            = var.name_prefix
+  function_name          = "fn"
+  package_path           = var.package_path
+  simulate_failure       = true
+  create_dlq             = false
+  dlq_target_arn         = var.dlq_arn
+  maximum_retry_attempts = 2
+  tags                   = var.tags
+}
+
+output "function_name" { value = module.fn.function_name }
+"""
+
+# Signals the outer test through a file when the inner test reaches its wait.
+INNER_TEST = """
+import json, os, pathlib, time
+from asyncdlq.harness.aws import invoke_async
+
+VARIABLES = json.loads(os.environ["INNER_VARIABLES"])
+
+def _wait_forever(asyncdlq_stack, asyncdlq_clients, asyncdlq_run_prefix):
+    applied = asyncdlq_stack("stack", {**VARIABLES, "name_prefix": asyncdlq_run_prefix})
+    invoke_async(asyncdlq_clients.lambda_, applied.outputs["function_name"], b"{}")
+    marker = pathlib.Path(os.environ["INNER_MARKERS"]) / asyncdlq_run_prefix
+    marker.write_text("waiting")
+    time.sleep(600)
+
+def test_one(asyncdlq_stack, asyncdlq_clients, asyncdlq_run_prefix):
+    _wait_forever(asyncdlq_stack, asyncdlq_clients, asyncdlq_run_prefix)
+
+def test_two(asyncdlq_stack, asyncdlq_clients, asyncdlq_run_prefix):
+    _wait_forever(asyncdlq_stack, asyncdlq_clients, asyncdlq_run_prefix)
+"""
+
+
+def _leftovers(aws: Any, prefix: str) -> list[str]:
+    """Everything in the emulator whose name carries ``prefix``."""
+    lam, iam, logs = aws.client("lambda"), aws.client("iam"), aws.client("logs")
+    left = [f["FunctionName"] for f in lam.list_functions()["Functions"]]
+    left += [r["RoleName"] for r in iam.list_roles()["Roles"]]
+    groups = logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]
+    left += [g["logGroupName"] for g in groups]
+    return sorted(name for name in left if prefix in name)
+
+
+class InnerRun:
+    def __init__(self, root: Path, endpoint: str, dlq_arn: str, run_id: str) -> None:
+        self.root, self.run_id = root, run_id
+        (root / "pytest.ini").write_text("[pytest]\n")
+        (root / "stack").mkdir()
+        (root / "stack" / "main.tf").write_text(STACK.replace("MODULE", ROOT.as_posix()))
+        (root / "test_inner.py").write_text(textwrap.dedent(INNER_TEST))
+        self.markers = root / "markers"
+        self.markers.mkdir()
+        package = build_zip(ROOT / "lambda", root / "lambda.zip")
+        variables = {"package_path": str(package), "dlq_arn": dlq_arn}
+        self.env = {
+            **os.environ,
+            "TARGET": "local",
+            "ASYNCDLQ_ENDPOINT": endpoint,
+            "ASYNCDLQ_STATE_DIR": str(root / "state"),
+            "ASYNCDLQ_RUN_ID": run_id,
+            "INNER_VARIABLES": json.dumps(variables),
+            "INNER_MARKERS": str(self.markers),
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.env.pop("PYTEST_ADDOPTS", None)
+        self.output = root / "output.txt"
+
+    def start(self, *args: str) -> subprocess.Popen[bytes]:
+        with open(self.output, "wb") as out:
+            return subprocess.Popen(
+                [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-s", *args],
+                cwd=self.root,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def text(self) -> str:
+        return self.output.read_text(errors="replace")
+
+
+def _wait_until(predicate: Any, timeout_s: float, what: str, run: InnerRun) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout_s}s:\n{run.text()}")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def inner(tmp_path: Path, aws: Any, emulator: Any) -> InnerRun:
+    sqs = aws.client("sqs")
+    url = sqs.create_queue(QueueName=f"kept-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    return InnerRun(tmp_path, emulator.endpoint_url, arn, f"int{uuid.uuid4().hex[:6]}")
+
+
+def test_ctrl_c_in_the_middle_of_apply_leaves_nothing(inner: InnerRun, aws: Any) -> None:
+    prefix = f"adlq-{inner.run_id}"
+    proc = inner.start("-k", "test_one")
+    iam = aws.client("iam")
+
+    def role_exists() -> bool:
+        return any(prefix in r["RoleName"] for r in iam.list_roles()["Roles"])
+
+    # The role is created first; the function (5 s provider wait) is then in flight.
+    _wait_until(role_exists, 120, "the apply creating the role", inner)
+    proc.send_signal(signal.SIGINT)
+    code = proc.wait(timeout=180)
+    output = inner.text()
+    assert code == 2, output  # pytest's "interrupted"
+    assert "destroy" in output
+    assert _leftovers(aws, prefix) == [], output
+    assert not list((inner.root / "state").glob("runs/*/pending/*")), output
+
+
+def test_sigterm_while_workers_wait_leaves_nothing(inner: InnerRun, aws: Any) -> None:
+    prefix = f"adlq-{inner.run_id}"
+    proc = inner.start("-n", "2", "-p", "xdist")
+    _wait_until(lambda: len(list(inner.markers.iterdir())) == 2, 240, "both workers waiting", inner)
+    assert len(_leftovers(aws, prefix)) == 2 * 3, inner.text()  # function, role, group each
+    proc.send_signal(signal.SIGTERM)  # to the controller only, as a CI runner would
+    code = proc.wait(timeout=240)
+    output = inner.text()
+    assert code != 0, output
+    assert _leftovers(aws, prefix) == [], output
+    assert not list((inner.root / "state").glob("runs/*/pending/*")), output
