@@ -71,6 +71,12 @@ def cmd_emulator(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if args.ready_file:
+        # Written whole and renamed, so a reader never sees half a file.
+        ready = {"endpoint": server.endpoint_url, "pid": os.getpid()}
+        partial = args.ready_file.with_name(args.ready_file.name + ".partial")
+        partial.write_text(json.dumps(ready))
+        partial.replace(args.ready_file)
     print(
         f"asyncdlq emulator listening on {server.endpoint_url} "
         f"(time scale {args.time_scale:g}, pid {os.getpid()})",
@@ -231,6 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=None, help="makes --duplicate-rate repeatable")
     p.add_argument("--verbose", action="store_true", help="log every request")
+    p.add_argument(
+        "--ready-file",
+        type=Path,
+        default=None,
+        help="write {endpoint, pid} as JSON here once listening (with --port 0: the chosen port)",
+    )
     p.set_defaults(func=cmd_emulator)
 
     p = sub.add_parser("package", help="build the deployment zip deterministically")
