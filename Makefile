@@ -1,4 +1,4 @@
-# make install | apply | destroy | stop | test | env | demo | lint | docs
+# make install | apply | destroy | stop | test | env | demo | lint | docs | sweep
 # TARGET=local (default: the embedded emulator) or TARGET=aws (the usual AWS credential chain).
 
 SHELL  := /bin/bash
@@ -13,8 +13,10 @@ STATE            := .asyncdlq/$(TARGET)/terraform.tfstate
 SIMULATE_FAILURE ?= 0
 TF_VARS          := -var simulate_failure=$(if $(filter 1 true yes,$(SIMULATE_FAILURE)),true,false)
 TF               := $(BIN)/asyncdlq terraform
+# make sweep: what crashed runs left behind goes once it is older than this.
+OLDER_THAN       ?= 2h
 
-.PHONY: install package up apply destroy stop test env demo lint docs
+.PHONY: install package up apply destroy stop test env demo lint docs sweep
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -67,3 +69,8 @@ lint: install
 # The README's inputs/outputs tables, from the module's *.tf files.
 docs: install
 	$(BIN)/python scripts/tf_docs.py --write
+
+# Delete what crashed test runs left on the TARGET (tagged or named adlq-*), once older than
+# OLDER_THAN; TARGET=aws only in the account ASYNCDLQ_AWS_ACCOUNT_ID names.
+sweep: install
+	$(BIN)/asyncdlq sweep --older-than $(OLDER_THAN)

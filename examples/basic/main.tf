@@ -16,5 +16,5 @@ module "async_fn" {
   maximum_retry_attempts       = 1
   maximum_event_age_in_seconds = 3600
 
-  tags = { project = "asyncdlq-example", example = "basic" }
+  tags = merge({ project = "asyncdlq-example", example = "basic" }, var.tags)
 }

@@ -3,16 +3,21 @@
 # on-success queue) and {} raises KeyError (a record on the on-failure queue AND the event in the
 # DLQ: when both are set, AWS delivers to both).
 
+locals {
+  # The example's own tags plus the caller's (the test harness's run tags), on every resource.
+  tags = merge({ project = "asyncdlq-example", example = "destinations" }, var.tags)
+}
+
 resource "aws_sqs_queue" "on_success" {
   name                    = "${var.name_prefix}-demo-lambda-on-success"
   sqs_managed_sse_enabled = true
-  tags                    = { project = "asyncdlq-example", example = "destinations" }
+  tags                    = local.tags
 }
 
 resource "aws_sqs_queue" "on_failure" {
   name                    = "${var.name_prefix}-demo-lambda-on-failure"
   sqs_managed_sse_enabled = true
-  tags                    = { project = "asyncdlq-example", example = "destinations" }
+  tags                    = local.tags
 }
 
 module "async_fn" {
@@ -29,5 +34,5 @@ module "async_fn" {
   on_success_destination_arn = aws_sqs_queue.on_success.arn
   on_failure_destination_arn = aws_sqs_queue.on_failure.arn
 
-  tags = { project = "asyncdlq-example", example = "destinations" }
+  tags = local.tags
 }

@@ -8,3 +8,10 @@ variable "package_path" {
   type        = string
   default     = null
 }
+
+variable "tags" {
+  description = "Added to every taggable resource this example creates, on top of its own project/example tags (the test harness passes its run tags here, so `asyncdlq sweep` can find what a crashed run left)."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}

@@ -3,11 +3,16 @@
 # use, read its ARN from that stack's outputs or a data source). The module grants its role
 # sqs:SendMessage on that queue and creates no queue of its own.
 
+locals {
+  # The example's own tags plus the caller's (the test harness's run tags), on every resource.
+  tags = merge({ project = "asyncdlq-example", example = "existing-dlq" }, var.tags)
+}
+
 resource "aws_sqs_queue" "existing" {
   name                      = "${var.name_prefix}-shared-dead-letters"
   message_retention_seconds = 1209600
   sqs_managed_sse_enabled   = true
-  tags                      = { project = "asyncdlq-example", example = "existing-dlq" }
+  tags                      = local.tags
 }
 
 module "async_fn" {
@@ -24,5 +29,5 @@ module "async_fn" {
   simulate_failure       = true
   maximum_retry_attempts = 0
 
-  tags = { project = "asyncdlq-example", example = "existing-dlq" }
+  tags = local.tags
 }

@@ -1,6 +1,11 @@
 # The dead-letter target is an SNS topic the module creates (dlq_type = "sns"). An SNS topic
 # keeps nothing, so this example subscribes an SQS queue to it to make the failures visible.
 
+locals {
+  # The example's own tags plus the caller's (the test harness's run tags), on every resource.
+  tags = merge({ project = "asyncdlq-example", example = "sns-dlq" }, var.tags)
+}
+
 module "async_fn" {
   # From another repository:
   # source = "git::https://github.com/<org>/asyncdlq.git?ref=v0.1.0"
@@ -15,7 +20,7 @@ module "async_fn" {
   simulate_failure       = true
   maximum_retry_attempts = 0
 
-  tags = { project = "asyncdlq-example", example = "sns-dlq" }
+  tags = local.tags
 }
 
 # The subscriber: receives the SNS envelope (JSON with Message = the failed event and
@@ -23,7 +28,7 @@ module "async_fn" {
 resource "aws_sqs_queue" "dlq_subscriber" {
   name                    = "${var.name_prefix}-lambda-DLQ-subscriber"
   sqs_managed_sse_enabled = true # SSE-SQS: SNS can deliver without a KMS key policy
-  tags                    = { project = "asyncdlq-example", example = "sns-dlq" }
+  tags                    = local.tags
 }
 
 data "aws_iam_policy_document" "sns_to_queue" {

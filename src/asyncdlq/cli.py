@@ -13,6 +13,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from .cli_sweep import add_parser as add_sweep_parser
 from .harness.emulator_process import EmulatorError
 from .target import TargetError, current_target
 
@@ -257,6 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("invocations", help="list the emulator's async invocations and attempts")
     p.add_argument("--json", action="store_true", help="the raw records, as JSON")
     p.set_defaults(func=cmd_invocations)
+
+    add_sweep_parser(sub)
 
     for name, func, text in [
         ("up", cmd_up, "start the emulator in the background unless one answers (TARGET=local)"),

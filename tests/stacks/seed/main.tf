@@ -22,11 +22,19 @@ variable "package_path" {
   type        = string
 }
 
+variable "tags" {
+  description = "The harness's run tags, on every taggable resource, so `asyncdlq sweep` can find what a crashed run left."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
 module "succeeding" {
   source        = "../../.."
   function_name = "${var.name_prefix}-demo-lambda"
   dlq_name      = "${var.name_prefix}-lambda-DLQ"
   package_path  = var.package_path
+  tags          = var.tags
 }
 
 module "failing" {
@@ -35,6 +43,7 @@ module "failing" {
   dlq_name         = "${var.name_prefix}-lambda-DLQ-failing"
   package_path     = var.package_path
   simulate_failure = true
+  tags             = var.tags
 }
 
 output "succeeding" {

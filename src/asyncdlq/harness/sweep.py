@@ -1,0 +1,387 @@
+"""Find and delete what crashed harness runs left in an account (or the emulator).
+
+A resource is a candidate when its name starts with the sweep prefix (for a log group, the part
+after ``/aws/lambda/``) or it carries the run-id tag of a run whose names do (run ``1a2b3c``
+names its resources ``adlq-1a2b3c-...``). With the default prefix that is every tagged resource;
+a narrower one (``--prefix adlq-1a2b3c``) sweeps one run without touching another's.
+
+A candidate is deleted only when it is older than the threshold: its age comes from the
+created-at tag, else from the service's own creation time; when neither exists (an untagged SNS
+topic) it is kept and the report says why. Kinds go in dependency order: functions first (so
+nothing invokes or logs into what follows), then queues and topics, roles, log groups.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from . import tags as run_tags
+from .aws import Clients
+from .progress import say
+
+Progress = Callable[[str], None]
+
+LOG_GROUP_PREFIX = "/aws/lambda/"
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+class DurationError(ValueError):
+    """A duration that does not parse; the message names it and gives examples."""
+
+
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
+def parse_duration(text: str) -> timedelta:
+    """``2h``, ``30m``, ``90s``, ``1d``, ``1h30m`` -> timedelta (units in d, h, m, s order)."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if not text.strip() or match is None:
+        raise DurationError(
+            f"{text!r} is not a duration; use a number with a unit, e.g. 2h, 30m, 90s, 1d or 1h30m"
+        )
+    days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def format_duration(delta: timedelta, units: int = 4) -> str:
+    """``delta`` in parse_duration's notation (``1h30m``, ``0s``), to ``units`` units from the
+    largest: with 2, 3h00m01s reads ``3h``, not ``3h1s``."""
+    left = max(0, int(delta.total_seconds()))
+    parts: list[str] = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, left = divmod(left, size)
+        if (count or parts) and units > 0:
+            units -= 1
+            parts.append(f"{count}{unit}" if count else "")
+    return "".join(parts) or "0s"
+
+
+@dataclass(frozen=True)
+class Swept:
+    """One resource in the report; ``detail`` is why it was kept, the error, or a note."""
+
+    kind: str
+    name: str
+    created: datetime | None = None
+    detail: str = ""
+
+
+@dataclass
+class SweepReport:
+    prefix: str
+    older_than: timedelta
+    now: datetime
+    dry_run: bool = False
+    deleted: list[Swept] = field(default_factory=list)
+    kept: list[Swept] = field(default_factory=list)
+    failed: list[Swept] = field(default_factory=list)
+
+    def _when(self, item: Swept) -> str:
+        if item.created is None:
+            return ""
+        stamp = item.created.astimezone(timezone.utc).strftime(_TIME_FORMAT)
+        return f" (created {stamp}, {format_duration(self.now - item.created, 2)} ago)"
+
+    def render(self) -> str:
+        verb = "would delete" if self.dry_run else "deleted"
+        lines = []
+        for item in self.deleted:
+            note = f" [{item.detail}]" if item.detail else ""
+            lines.append(f"{verb} {item.kind} {item.name}{self._when(item)}{note}")
+        for item in self.kept:
+            lines.append(f"kept {item.kind} {item.name}{self._when(item)}: {item.detail}")
+        for item in self.failed:
+            what = f"{item.kind} {item.name}" if item.name else f"{item.kind}s"
+            lines.append(f"FAILED {what}{self._when(item)}: {item.detail}")
+        scope = f"prefix {self.prefix!r}, older than {format_duration(self.older_than)}"
+        if not (self.deleted or self.kept or self.failed):
+            lines.append(
+                f"nothing to sweep ({scope}): no resource named {self.prefix}* or tagged "
+                f"{run_tags.TAG_RUN_ID} by such a run"
+            )
+        else:
+            counts = f"{len(self.deleted)} {verb}, {len(self.kept)} kept, {len(self.failed)} failed"
+            dry = "dry run, nothing was deleted: " if self.dry_run else ""
+            lines.append(f"sweep ({scope}): {dry}{counts}")
+        return "\n".join(lines)
+
+
+def sweep(
+    clients: Clients,
+    *,
+    older_than: timedelta,
+    prefix: str = run_tags.NAME_PREFIX,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    progress: Progress = say,
+) -> SweepReport:
+    """Delete the candidates older than ``older_than``; report what was deleted, kept, failed."""
+    if not prefix:
+        # An empty prefix would make every resource in the account a candidate.
+        raise ValueError("the sweep prefix must not be empty")
+    now = now or datetime.now(timezone.utc)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)  # every time the services report is aware
+    report = SweepReport(prefix, older_than, now, dry_run)
+    for kind in (_Functions, _Queues, _Topics, _Roles, _LogGroups):
+        _sweep_kind(kind(clients), report, progress)
+    return report
+
+
+# --- one pass per kind ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Item:
+    name: str  # as shown in the report
+    match_name: str | None  # what the prefix is compared with; None: only the tag can match
+    handle: Any  # what the kind's API calls take (ARN, URL, name)
+    listed_created: datetime | None = None
+
+
+class _Kind:
+    label = ""
+    gone_codes: frozenset[str] = frozenset()
+    no_age = ""  # why the age can be unknown; empty when the service always reports it
+
+    def __init__(self, clients: Clients) -> None:
+        self.clients = clients
+
+    def items(self) -> Iterator[_Item]:
+        raise NotImplementedError
+
+    def tags(self, item: _Item) -> dict[str, str]:
+        raise NotImplementedError
+
+    def created(self, item: _Item) -> datetime | None:
+        return item.listed_created
+
+    def delete(self, item: _Item) -> None:
+        raise NotImplementedError
+
+
+def _sweep_kind(kind: _Kind, report: SweepReport, progress: Progress) -> None:
+    progress(f"sweep: looking at {kind.label}s")
+    try:
+        # Listed in full before deleting anything, so pagination never shifts under deletions.
+        items = list(kind.items())
+    except (ClientError, BotoCoreError) as exc:
+        report.failed.append(Swept(kind.label, "", detail=f"could not list them: {_text(exc)}"))
+        return
+    for item in items:
+        _sweep_item(kind, item, report, progress)
+
+
+def _sweep_item(kind: _Kind, item: _Item, report: SweepReport, progress: Progress) -> None:
+    by_name = item.match_name is not None and item.match_name.startswith(report.prefix)
+    try:
+        tags = kind.tags(item)
+    except (ClientError, BotoCoreError) as exc:
+        if _gone(kind, exc):
+            if by_name:
+                report.deleted.append(Swept(kind.label, item.name, detail="already gone"))
+        elif by_name:
+            report.failed.append(Swept(kind.label, item.name, detail=_text(exc)))
+        else:
+            # Maybe one of ours, maybe not: say so without failing the sweep over it.
+            why = f"could not read its tags ({_text(exc)}), so cannot tell whether a run made it"
+            report.kept.append(Swept(kind.label, item.name, detail=why))
+        return
+    run_id = tags.get(run_tags.TAG_RUN_ID)
+    if not (by_name or (run_id is not None and _run_matches(run_id, report.prefix))):
+        return
+    created = run_tags.parse_created_at(tags.get(run_tags.TAG_CREATED_AT))
+    try:
+        if created is None:
+            created = kind.created(item)
+        if created is None:
+            report.kept.append(Swept(kind.label, item.name, detail=kind.no_age))
+            return
+        if report.now - created < report.older_than:
+            why = f"younger than {format_duration(report.older_than)}"
+            report.kept.append(Swept(kind.label, item.name, created, why))
+            return
+        if not report.dry_run:
+            progress(f"sweep: deleting {kind.label} {item.name}")
+            kind.delete(item)
+        report.deleted.append(Swept(kind.label, item.name, created))
+    except (ClientError, BotoCoreError) as exc:
+        if _gone(kind, exc):
+            report.deleted.append(Swept(kind.label, item.name, created, "already gone"))
+        else:
+            report.failed.append(Swept(kind.label, item.name, created, _text(exc)))
+
+
+def _run_matches(run_id: str, prefix: str) -> bool:
+    """Whether the names of run ``run_id`` ("adlq-<run id>-...") start with ``prefix``."""
+    # A run id that already carries the name prefix is taken as the run's name prefix itself.
+    names = run_id if run_id.startswith(run_tags.NAME_PREFIX) else run_tags.NAME_PREFIX + run_id
+    return f"{names}-".startswith(prefix)
+
+
+def _gone(kind: _Kind, exc: Exception) -> bool:
+    return isinstance(exc, ClientError) and _code(exc) in kind.gone_codes
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _text(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code', 'Error')}: {error.get('Message', str(exc))}"
+    return str(exc)
+
+
+def _pages(client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:
+    for page in client.get_paginator(operation).paginate(**params):
+        yield from page.get(key, [])
+
+
+_LAMBDA_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?")
+
+
+def _lambda_time(text: str | None) -> datetime | None:
+    """Lambda's LastModified: ``2024-05-01T12:00:00.000+0000`` on AWS, ``...000000Z`` in moto."""
+    match = _LAMBDA_TIME.fullmatch(text or "")
+    if match is None:
+        return None
+    zone = (match.group(2) or "Z").replace("Z", "+0000").replace(":", "")
+    return datetime.strptime(match.group(1) + zone, "%Y-%m-%dT%H:%M:%S%z")
+
+
+# --- the kinds ------------------------------------------------------------------------------
+
+
+class _Functions(_Kind):
+    label = "Lambda function"
+    gone_codes = frozenset({"ResourceNotFoundException"})
+
+    def items(self) -> Iterator[_Item]:
+        for fn in _pages(self.clients.client("lambda"), "list_functions", "Functions"):
+            name = fn["FunctionName"]
+            yield _Item(name, name, fn["FunctionArn"], _lambda_time(fn.get("LastModified")))
+
+    def tags(self, item: _Item) -> dict[str, str]:
+        return dict(self.clients.client("lambda").list_tags(Resource=item.handle).get("Tags", {}))
+
+    def delete(self, item: _Item) -> None:
+        # Deleting the unqualified function removes its versions, aliases and event invoke
+        # configs with it.
+        self.clients.client("lambda").delete_function(FunctionName=item.name)
+
+
+class _Queues(_Kind):
+    label = "SQS queue"
+    gone_codes = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
+
+    def items(self) -> Iterator[_Item]:
+        # Without a page size ListQueues returns at most 1000 URLs and no token.
+        urls = _pages(
+            self.clients.client("sqs"),
+            "list_queues",
+            "QueueUrls",
+            PaginationConfig={"PageSize": 1000},
+        )
+        for url in urls:
+            name = url.rstrip("/").rsplit("/", 1)[-1]
+            yield _Item(name, name, url)
+
+    def tags(self, item: _Item) -> dict[str, str]:
+        return dict(
+            self.clients.client("sqs").list_queue_tags(QueueUrl=item.handle).get("Tags", {})
+        )
+
+    def created(self, item: _Item) -> datetime | None:
+        attributes = self.clients.client("sqs").get_queue_attributes(
+            QueueUrl=item.handle, AttributeNames=["CreatedTimestamp"]
+        )["Attributes"]
+        stamp = attributes.get("CreatedTimestamp")
+        return datetime.fromtimestamp(float(stamp), timezone.utc) if stamp else None
+
+    def delete(self, item: _Item) -> None:
+        self.clients.client("sqs").delete_queue(QueueUrl=item.handle)
+
+
+class _Topics(_Kind):
+    label = "SNS topic"
+    gone_codes = frozenset({"NotFound", "ResourceNotFound", "NotFoundException"})
+    no_age = (
+        f"age unknown: no {run_tags.TAG_CREATED_AT} tag, and SNS does not tell when a topic was "
+        "created; delete it by hand if no run is using it"
+    )
+
+    def items(self) -> Iterator[_Item]:
+        for topic in _pages(self.clients.client("sns"), "list_topics", "Topics"):
+            arn = topic["TopicArn"]
+            name = arn.rsplit(":", 1)[-1]
+            yield _Item(name, name, arn)
+
+    def tags(self, item: _Item) -> dict[str, str]:
+        answer = self.clients.client("sns").list_tags_for_resource(ResourceArn=item.handle)
+        return {tag["Key"]: tag["Value"] for tag in answer.get("Tags", [])}
+
+    def delete(self, item: _Item) -> None:
+        # DeleteTopic removes the topic's subscriptions with it.
+        self.clients.client("sns").delete_topic(TopicArn=item.handle)
+
+
+class _Roles(_Kind):
+    label = "IAM role"
+    gone_codes = frozenset({"NoSuchEntity"})
+    # AWS's own roles: never ours, and not deletable this way anyway.
+    _aws_paths = ("/aws-service-role/", "/aws-reserved/")
+
+    def items(self) -> Iterator[_Item]:
+        for role in _pages(self.clients.client("iam"), "list_roles", "Roles"):
+            if not role.get("Path", "/").startswith(self._aws_paths):
+                yield _Item(
+                    role["RoleName"], role["RoleName"], role["RoleName"], role["CreateDate"]
+                )
+
+    def tags(self, item: _Item) -> dict[str, str]:
+        tags = _pages(self.clients.client("iam"), "list_role_tags", "Tags", RoleName=item.handle)
+        return {tag["Key"]: tag["Value"] for tag in tags}
+
+    def delete(self, item: _Item) -> None:
+        iam, role = self.clients.client("iam"), item.handle
+        # IAM refuses to delete a role that still has policies. An instance profile is left
+        # alone on purpose (delete_role then fails and the report says so): runs never make one,
+        # so something else may be using the role.
+        for policy in list(_pages(iam, "list_role_policies", "PolicyNames", RoleName=role)):
+            iam.delete_role_policy(RoleName=role, PolicyName=policy)
+        attached = list(
+            _pages(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=role)
+        )
+        for policy in attached:
+            iam.detach_role_policy(RoleName=role, PolicyArn=policy["PolicyArn"])
+        iam.delete_role(RoleName=role)
+
+
+class _LogGroups(_Kind):
+    label = "CloudWatch log group"
+    gone_codes = frozenset({"ResourceNotFoundException"})
+
+    def items(self) -> Iterator[_Item]:
+        for group in _pages(self.clients.client("logs"), "describe_log_groups", "logGroups"):
+            name = group["logGroupName"]
+            short = name[len(LOG_GROUP_PREFIX) :] if name.startswith(LOG_GROUP_PREFIX) else None
+            # ListTagsForResource wants the ARN without the ":*" that "arn" carries.
+            arn = group.get("logGroupArn") or group.get("arn", "").removesuffix(":*")
+            created = group.get("creationTime")
+            when = datetime.fromtimestamp(created / 1000, timezone.utc) if created else None
+            yield _Item(name, short, arn, when)
+
+    def tags(self, item: _Item) -> dict[str, str]:
+        answer = self.clients.client("logs").list_tags_for_resource(resourceArn=item.handle)
+        return dict(answer.get("tags", {}))
+
+    def delete(self, item: _Item) -> None:
+        self.clients.client("logs").delete_log_group(logGroupName=item.name)
