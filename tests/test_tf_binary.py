@@ -98,7 +98,7 @@ def test_the_harness_runs_tf_binary(
     )
     assert stack.resources() == []
     (call,) = _calls(record)
-    assert call["args"] == ["state", "list"]
+    assert call["args"] == ["state", "list", f"-state={stack.state_file}"]
     assert call["cli_config"] == stack.env["TF_CLI_CONFIG_FILE"]
     assert str(binary) in stack.destroy_hint()
 

@@ -92,8 +92,3 @@ def moto_endpoint() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
-
-
-# The in-process emulator (a free port, time scale 1/100) and its boto3 helper, shared with the
-# emulator's own tests.
-from tests.emulator.conftest import aws, deploy, emulator  # noqa: E402,F401

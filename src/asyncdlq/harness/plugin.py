@@ -214,6 +214,30 @@ _clients_key = pytest.StashKey["Clients"]()
 # --- fixtures: stacks -----------------------------------------------------------------------
 
 
+@pytest.fixture(scope="session")
+def asyncdlq_package(
+    pytestconfig: pytest.Config, asyncdlq_state_dir: Path
+) -> Callable[[str | os.PathLike[str]], Path]:
+    """``asyncdlq_package(source_dir) -> zip path``: the deterministic deployment zip of a
+    handler directory (relative to the rootdir), built once per session, for a stack's
+    ``package_path``."""
+    from ..packaging import build_zip
+
+    built: dict[Path, Path] = {}
+
+    def package(source_dir: str | os.PathLike[str]) -> Path:
+        source = Path(source_dir)
+        if not source.is_absolute():
+            source = pytestconfig.rootpath / source
+        source = source.resolve()
+        if source not in built:
+            out = asyncdlq_state_dir / "packages" / f"{source.name}-{len(built)}.zip"
+            built[source] = build_zip(source, out)
+        return built[source]
+
+    return package
+
+
 def _declares_tags(tfdir: Path) -> bool:
     return any(_DECLARES_TAGS.search(tf.read_text(errors="replace")) for tf in tfdir.glob("*.tf"))
 
