@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from .cli_sweep import add_parser as add_sweep_parser
+from .cli_views import add_parsers as add_view_parsers
 from .harness.emulator_process import EmulatorError
 from .target import TargetError, current_target
 
@@ -260,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_invocations)
 
     add_sweep_parser(sub)
+    add_view_parsers(sub)
 
     for name, func, text in [
         ("up", cmd_up, "start the emulator in the background unless one answers (TARGET=local)"),

@@ -17,7 +17,11 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from ..target import LOCAL_CREDENTIALS, Target
+from .invoker import request_id_of
+from .logs import LogEvent, log_events_for_request
 from .progress import say
+
+__all__ = ["LogEvent", "log_events_for_request"]  # moved to .logs; imported from here too
 
 Progress = Callable[[str], None]
 PROGRESS_EVERY_S = 10.0
@@ -102,10 +106,9 @@ def invoke_async(lambda_client: Any, function_name: str, payload: bytes) -> Invo
     )
     meta = response.get("ResponseMetadata", {})
     headers = {k.lower(): v for k, v in meta.get("HTTPHeaders", {}).items()}
-    request_id = headers.get("x-amzn-requestid") or meta.get("RequestId", "")
     stream = response.get("Payload")
     body = stream.read() if stream is not None else b""
-    return InvokeResult(response["StatusCode"], request_id, body, headers)
+    return InvokeResult(response["StatusCode"], request_id_of(response), body, headers)
 
 
 # --- dead-letter queue ----------------------------------------------------------------------
@@ -173,46 +176,6 @@ def message_attributes(message: dict[str, Any]) -> dict[str, str]:
 
 
 # --- CloudWatch Logs ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LogEvent:
-    stream: str
-    message: str
-    timestamp: int
-
-
-def log_events_for_request(
-    logs_client: Any,
-    log_group: str,
-    request_id: str,
-    *,
-    start_time_ms: int | None = None,
-) -> list[LogEvent]:
-    """Events in ``log_group`` whose message contains ``request_id``, oldest first.
-
-    Matching is done here rather than with a filter pattern: the emulator needs to support only
-    plain FilterLogEvents, and test log groups are small. A group that doesn't exist yet (no
-    invocation has logged) gives [].
-    """
-    params: dict[str, Any] = {"logGroupName": log_group}
-    if start_time_ms is not None:
-        params["startTime"] = start_time_ms
-    events: list[LogEvent] = []
-    try:
-        for page in logs_client.get_paginator("filter_log_events").paginate(**params):
-            for event in page.get("events", []):
-                if request_id in event.get("message", ""):
-                    events.append(
-                        LogEvent(
-                            event.get("logStreamName", ""), event["message"], event["timestamp"]
-                        )
-                    )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ResourceNotFoundException":
-            return []
-        raise
-    return sorted(events, key=lambda e: e.timestamp)
 
 
 def wait_for_log_lines(

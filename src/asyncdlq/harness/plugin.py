@@ -31,7 +31,11 @@ if TYPE_CHECKING:
     from .emulator_process import EmulatorInfo
     from .stack import Stack
 
+# The fixtures that invoke and watch, and the failure report.
+pytest_plugins = ["asyncdlq.harness.invocation_fixtures"]
+
 _run_key = pytest.StashKey[RunContext]()
+clients_key = pytest.StashKey["Clients"]()
 _restore_key = pytest.StashKey[Callable[[], None]]()
 _previous_writer_key = pytest.StashKey[Any]()
 # How long the xdist controller waits for workers to finish destroying after an interrupt
@@ -188,7 +192,7 @@ def asyncdlq_clients(pytestconfig: pytest.Config, asyncdlq_target: Target) -> Cl
     from .aws import clients
 
     made = clients(asyncdlq_target)
-    pytestconfig.stash[_clients_key] = made
+    pytestconfig.stash[clients_key] = made
     return made
 
 
@@ -206,9 +210,6 @@ def asyncdlq_deadlines(asyncdlq_emulator: EmulatorInfo | None) -> Deadlines:
     if asyncdlq_emulator is None:
         return Deadlines(time_scale=1.0, on_aws=True)
     return Deadlines(time_scale=asyncdlq_emulator.time_scale or 1.0, on_aws=False)
-
-
-_clients_key = pytest.StashKey["Clients"]()
 
 
 # --- fixtures: stacks -----------------------------------------------------------------------

@@ -1,0 +1,181 @@
+"""What to print when a test fails: each invocation's timeline and logs, what each queue holds
+now, and the Terraform outputs.
+
+Everything here runs after a failure has already happened, so nothing here may hide it: a part
+that cannot be read becomes one line ``(could not read <part>: <error>)`` and the rest goes on.
+Queues are peeked, never consumed, so a rerun or a human still finds the messages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Callable
+
+from .invoker import Invocation
+from .logs import LogReader, log_group_of
+from .messages import MessageReader, ReceivedMessage
+from .timeline import build_timeline, spacing_verdict
+
+# https://sqs.<region>.amazonaws.com/<account>/<name>, or an emulator's http://host:port/<account>/<name>
+_QUEUE_URL = re.compile(r"^https?://[^\s/]+(?:/[^\s/]+)*/\d{12}/[A-Za-z0-9_-]{1,80}(?:\.fifo)?$")
+
+
+def queue_urls_in(value: Any) -> Iterator[str]:
+    """Every SQS queue URL anywhere in ``value`` (Terraform outputs: nested maps and lists)."""
+    if isinstance(value, str):
+        if _QUEUE_URL.match(value):
+            yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from queue_urls_in(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from queue_urls_in(item)
+
+
+def _error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _guarded(what: str, produce: Callable[[], str]) -> str:
+    try:
+        return produce()
+    except Exception as exc:  # one unreadable part must not hide the rest, nor the failure
+        return f"(could not read {what}: {_error(exc)})"
+
+
+def _indent(lines: Iterable[str], prefix: str = "  ") -> str:
+    # Tracebacks are one log event spanning several lines: indent every line of it.
+    return "\n".join(prefix + part for line in lines for part in line.splitlines() or [""])
+
+
+class _Report:
+    def __init__(self, clients: Any, log_reader: LogReader | None, max_messages: int) -> None:
+        self.clients = clients
+        self.reader = log_reader or LogReader(clients.logs)
+        self.messages = MessageReader(clients.sqs, progress=lambda _: None)
+        self.max_messages = max_messages
+        self.peeked: dict[str, list[ReceivedMessage]] = {}
+        self._groups: dict[str, str] = {}
+
+    def peek(self, queue_url: str) -> list[ReceivedMessage]:
+        if queue_url not in self.peeked:
+            self.peeked[queue_url] = self.messages.peek(queue_url, self.max_messages)
+        return self.peeked[queue_url]
+
+    def log_group(self, function_name: str) -> str:
+        if function_name not in self._groups:
+            self._groups[function_name] = log_group_of(self.clients.lambda_, function_name)
+        return self._groups[function_name]
+
+    def message_for(self, request_id: str) -> ReceivedMessage | None:
+        for messages in self.peeked.values():
+            for message in messages:
+                if message.request_id == request_id:
+                    return message
+        return None
+
+    def invocation(self, invocation: Invocation, time_scale: float | None, max_lines: int) -> str:
+        parts: list[str] = []
+        name = invocation.function_name
+        try:
+            group = self.log_group(name)
+        except Exception as exc:  # e.g. the function is gone: its default group may remain
+            group = f"/aws/lambda/{name}"
+            parts.append(f"(could not read the configuration of {name}: {_error(exc)}; {group})")
+        try:
+            message = self.message_for(invocation.request_id)
+            timeline = build_timeline(self.reader, group, invocation, message)
+        except Exception as exc:
+            parts.append(f"(could not read the attempts in {group}: {_error(exc)})")
+            return "\n".join(parts)
+        parts.append(timeline.render())
+        verdict = None if time_scale is None else spacing_verdict(timeline, time_scale)
+        if verdict:
+            parts.append(verdict)
+        lines = [line for attempt in timeline.attempts for line in attempt.lines]
+        cut = len(lines) - max_lines
+        shown = lines[-max_lines:] if cut > 0 else lines
+        header = f"log lines ({group}" + (f", first {cut} left out)" if cut > 0 else ")")
+        parts.append(f"{header}:\n{_indent(shown) if shown else '  (none)'}")
+        return "\n".join(parts)
+
+    def queue(self, queue_url: str, body_limit: int) -> str:
+        messages = self.peek(queue_url)
+        more = " or more" if len(messages) >= self.max_messages else ""
+        head = f"{len(messages)}{more} message(s) now (peeked, left in the queue)"
+        return "\n".join([head, *(m.describe(body_limit) for m in messages)])
+
+
+def failure_report(
+    clients: Any,
+    *,
+    invocations: Iterable[Invocation] = (),
+    stacks_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    queue_urls: Iterable[str] = (),
+    log_reader: LogReader | None = None,
+    time_scale: float | None = None,
+    max_log_lines: int = 200,
+    max_messages: int = 10,
+    body_limit: int = 500,
+) -> str:
+    """The diagnostics text for a failed test.
+
+    ``clients`` has ``.lambda_``, ``.sqs`` and ``.logs`` (``aws.Clients``). Queues are those
+    given plus every SQS queue URL in the outputs. With ``time_scale``, each invocation's retry
+    spacing is checked too.
+    """
+    sections: list[str] = ["=== asyncdlq diagnostics ==="]
+    try:
+        _collect(
+            sections,
+            _Report(clients, log_reader, max_messages),
+            list(invocations),
+            dict(stacks_outputs or {}),
+            list(queue_urls),
+            time_scale,
+            max_log_lines,
+            body_limit,
+        )
+    except Exception as exc:  # a bug here must not replace the test's own failure
+        sections.append(f"(could not finish the diagnostics: {_error(exc)})")
+    return "\n".join(sections)
+
+
+def _collect(
+    sections: list[str],
+    report: _Report,
+    invocations: list[Invocation],
+    stacks_outputs: dict[str, Any],
+    queue_urls: list[str],
+    time_scale: float | None,
+    max_log_lines: int,
+    body_limit: int,
+) -> None:
+    urls = list(dict.fromkeys([*queue_urls, *queue_urls_in(stacks_outputs)]))
+    # Queues first: an invocation's timeline shows its dead letter if a queue holds it.
+    queue_sections = [
+        f"--- queue {url} ---\n"
+        + _guarded(f"queue {url}", lambda url=url: report.queue(url, body_limit))
+        for url in urls
+    ]
+    for invocation in invocations:
+        sections.append(
+            f"--- invocation of {invocation.function_name}, request id "
+            f"{invocation.request_id} ---\n"
+            + _guarded(
+                f"invocation {invocation.request_id}",
+                lambda inv=invocation: report.invocation(inv, time_scale, max_log_lines),
+            )
+        )
+    sections.extend(queue_sections)
+    for name, outputs in sorted(stacks_outputs.items()):
+        sections.append(
+            f"--- terraform outputs of {name} ---\n"
+            + _guarded(
+                f"the outputs of {name}",
+                lambda o=outputs: json.dumps(o, indent=2, sort_keys=True, default=str),
+            )
+        )

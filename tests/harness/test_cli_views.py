@@ -1,0 +1,196 @@
+"""``asyncdlq invoke | logs | dlq | timeline`` end to end against the in-process emulator."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from asyncdlq import cli_views
+from asyncdlq.harness.messages import MessageReader
+from tests.emulator.conftest import FAILING, SUCCEEDING
+
+Run = Callable[..., "tuple[int, str, str]"]
+
+
+@pytest.fixture
+def run(emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> Run:
+    """run(*argv) -> (exit code, stdout, stderr), on TARGET=local at the test emulator, in an
+    empty directory (so no real `make apply` state is read)."""
+    monkeypatch.setenv("TARGET", "local")
+    monkeypatch.setenv("ASYNCDLQ_ENDPOINT", emulator.endpoint_url)
+    monkeypatch.delenv("ASYNCDLQ_STATE_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        parser = argparse.ArgumentParser(prog="asyncdlq")
+        cli_views.add_parsers(parser.add_subparsers(dest="command", required=True))
+        args = parser.parse_args(list(argv))
+        capsys.readouterr()
+        code = args.func(args)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def deployed_stack(tmp_path: Path) -> Callable[[dict[str, Any]], None]:
+    """Write the state `make apply` would leave, with these root outputs."""
+
+    def write(outputs: dict[str, Any]) -> None:
+        state = tmp_path / ".asyncdlq" / "local" / "terraform.tfstate"
+        state.parent.mkdir(parents=True, exist_ok=True)
+        state.write_text(
+            json.dumps(
+                {
+                    "version": 4,
+                    "terraform_version": "1.7.0",
+                    "serial": 1,
+                    "lineage": "00000000-0000-0000-0000-000000000000",
+                    "outputs": {k: {"value": v, "type": "string"} for k, v in outputs.items()},
+                    "resources": [],
+                }
+            )
+        )
+
+    return write
+
+
+def _dead_letter(aws: Any, fn: Any, request_id: str) -> None:
+    """Wait until the request's dead letter is in the queue, leaving it there."""
+    reader = MessageReader(aws.client("sqs"), progress=lambda _: None)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if any(m.request_id == request_id for m in reader.peek(fn.queue_url)):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"no dead letter for {request_id}")
+
+
+def test_invoke_wait_follows_attempts_to_the_dead_letter(run, deploy) -> None:
+    fn = deploy(FAILING, retries=2)
+    code, out, _ = run("invoke", "--function", fn.name, "--wait", "--timeout", "20")
+    assert code == 0, out
+    request_id, *rest = out.splitlines()
+    assert re.fullmatch(r"[0-9a-f-]{36}", request_id)
+    text = "\n".join(rest)
+    assert f"dead letters and records from {fn.queue_url}" in text
+    assert re.search(
+        r"^attempt 1 failed at \S+ \(Exception: Something went wrong\); next", text, re.M
+    )
+    assert "attempt 3 failed" in text and "no retries left; waiting for the dead letter" in text
+    assert "invoked " in text and f"request id {request_id}" in text
+    assert "dead letter sent " in text and "outcome: dead letter" in text
+    assert "retry spacing as on AWS (time scale 0.01)" in text
+    assert f"request id: {request_id}" in text and 'body: {"key1": "value1"}' in text
+
+
+def test_invoke_wait_on_success(run, deploy) -> None:
+    fn = deploy(SUCCEEDING, retries=0)
+    code, out, _ = run("invoke", "--function", fn.name, "--payload", '{"key1": "hi"}', "--wait")
+    assert code == 0
+    assert "attempt 1 succeeded at " in out and out.rstrip().endswith("outcome: succeeded")
+
+
+def test_logs_of_one_request_and_of_the_function(run, aws, deploy) -> None:
+    fn = deploy(FAILING, retries=1)
+    code, out, _ = run("invoke", "--function", fn.name)
+    request_id = out.strip()
+    _dead_letter(aws, fn, request_id)
+
+    code, out, _ = run("logs", "--function", fn.name, "--request-id", request_id)
+    assert code == 0
+    assert len(re.findall(r"^--- attempt \d at .*: failed$", out, re.M)) == 2
+    assert out.count(f"START RequestId: {request_id}") == 2
+    assert out.count("Lambda event: {'key1': 'value1'}") == 2
+    followed = run(
+        "logs", "--function", fn.name, "--request-id", request_id, "--follow", "--timeout", "0.5"
+    )
+    assert followed == (0, out, "")  # nothing new: the same attempts, then the timeout ends it
+
+    code, out, _ = run("logs", "--function", fn.name, "--follow", "--timeout", "0.5")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) >= 10 and re.match(r"\d\d:\d\d:\d\d\.\d{3} START RequestId: ", lines[0])
+
+
+def test_dlq_peeks_without_consuming_and_watch_shows_each_once(run, aws, deploy) -> None:
+    fn = deploy(FAILING, retries=0)
+    _, out, _ = run("invoke", "--function", fn.name)
+    request_id = out.strip()
+    _dead_letter(aws, fn, request_id)
+
+    code, out, _ = run("dlq", "--queue-url", fn.queue_url)
+    assert code == 0
+    assert "(dead letter, sent " in out and f"request id: {request_id}" in out
+    assert "ErrorMessage='Something went wrong'" in out
+
+    code, out, _ = run("dlq", "--queue-url", fn.queue_url, "--watch", "--timeout", "2.5")
+    assert code == 0 and out.count(f"request id: {request_id}") == 1
+    assert [m.request_id for m in MessageReader(aws.client("sqs")).peek(fn.queue_url)] == [
+        request_id
+    ]
+
+
+def test_timeline_of_a_request(run, aws, deploy) -> None:
+    fn = deploy(FAILING, retries=2)
+    _, out, _ = run("invoke", "--function", fn.name)
+    request_id = out.strip()
+    _dead_letter(aws, fn, request_id)
+
+    code, out, _ = run("timeline", "--function", fn.name, "--request-id", request_id)
+    assert code == 0
+    assert out.startswith(f"invoked at an unknown time: {fn.name}, request id {request_id}")
+    assert "attempt 3" in out and "outcome: dead letter" in out
+    assert "retry spacing as on AWS (time scale 0.01)" in out
+
+
+def test_defaults_come_from_the_deployed_stack(run, aws, deploy, deployed_stack) -> None:
+    fn = deploy(FAILING, retries=0)
+    deployed_stack(
+        {
+            "function_name": fn.name,
+            "dlq_url": fn.queue_url,
+            "log_group_name": f"/aws/lambda/{fn.name}",
+        }
+    )
+    code, out, _ = run("invoke")
+    assert code == 0
+    request_id = out.strip()
+    _dead_letter(aws, fn, request_id)
+
+    assert f"request id: {request_id}" in run("dlq")[1]
+    assert f"START RequestId: {request_id}" in run("logs", "--request-id", request_id)[1]
+    assert "outcome: dead letter" in run("timeline", "--request-id", request_id)[1]
+
+
+def test_errors_are_one_line_with_what_to_do(run, deploy, deployed_stack) -> None:
+    code, out, err = run("dlq")
+    assert code == 2 and out == ""
+    assert err == (
+        "asyncdlq dlq: no stack deployed on TARGET=local (.asyncdlq/local/terraform.tfstate not "
+        "found here): run `make apply` or pass --queue-url\n"
+    )
+
+    code, _, err = run("invoke", "--function", "no-such-function")
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(
+        "asyncdlq invoke: async invoke of no-such-function returned 404 ResourceNotFoundException: "
+    )
+
+    fn = deploy(SUCCEEDING)
+    code, _, err = run("invoke", "--function", fn.name, "--payload", "{not json")
+    assert code == 2 and err.startswith("asyncdlq invoke: --payload is not JSON (")
+
+    deployed_stack({"function_name": fn.name})  # no dlq_url: e.g. an SNS dead-letter topic
+    code, _, err = run("dlq")
+    assert (code, err) == (
+        2,
+        "asyncdlq dlq: the deployed stack has no output dlq_url; pass --queue-url\n",
+    )

@@ -1,0 +1,170 @@
+"""LogReader against the in-process emulator: attempts as Lambda logs them (facts §7)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+from asyncdlq.harness import aws as aws_helpers
+from asyncdlq.harness.invoker import invoke_async
+from asyncdlq.harness.logs import LogReader, log_group_of, parse_report
+from asyncdlq.harness.messages import MessageReader
+from tests.emulator.conftest import FAILING, SUCCEEDING
+
+SLEEPS = """
+import time
+def lambda_handler(event, context):
+    print("going to sleep")
+    time.sleep(5)
+"""
+
+LOGS_AN_ERROR = """
+import logging
+logging.getLogger().setLevel(logging.INFO)
+def lambda_handler(event, context):
+    logging.error("handled it")
+    return "ok"
+"""
+
+
+@pytest.fixture
+def reader(aws: Any) -> LogReader:
+    return LogReader(aws.client("logs"))
+
+
+def _wait_attempts(reader: LogReader, group: str, request_id: str, n: int) -> list[Any]:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        attempts = reader.attempts(group, request_id)
+        if len(attempts) >= n and all(a.ended for a in attempts):
+            return attempts
+        time.sleep(0.1)
+    raise AssertionError(f"{n} finished attempt(s) of {request_id} not logged in 15 s")
+
+
+def test_failed_attempts_each_with_their_lines_error_and_report(aws, deploy, reader) -> None:
+    fn = deploy(FAILING, retries=2)
+    invocation = invoke_async(aws.client("lambda"), fn.name, b'{"key1": "value1"}')
+    MessageReader(aws.client("sqs"), progress=lambda _: None).wait_for(
+        fn.queue_url, request_id=invocation.request_id, timeout_s=20
+    )
+    group = f"/aws/lambda/{fn.name}"
+
+    attempts = reader.attempts(group, invocation.request_id)
+
+    assert [a.number for a in attempts] == [1, 2, 3]
+    assert len({a.stream for a in attempts}) == 1  # retries reuse the warm environment
+    for attempt in attempts:
+        assert attempt.failed and attempt.ended
+        assert attempt.error == "Exception: Something went wrong"
+        assert attempt.lines[0] == f"START RequestId: {invocation.request_id} Version: $LATEST"
+        assert attempt.lines[-1].startswith(f"REPORT RequestId: {invocation.request_id}\t")
+        assert attempt.output[0] == "Lambda event: {'key1': 'value1'}"
+        assert attempt.output[1].startswith("[ERROR] Exception: Something went wrong\nTraceback")
+        assert attempt.report["Duration"].endswith(" ms")
+        assert attempt.start_ms <= attempt.end_ms  # type: ignore[operator]
+    assert attempts[0].end_ms < attempts[1].start_ms < attempts[2].start_ms  # type: ignore[operator]
+    assert reader.lines(group, invocation.request_id) == [
+        line for a in attempts for line in a.lines
+    ]
+
+
+def test_each_request_gets_only_its_own_lines(aws, deploy, reader) -> None:
+    fn = deploy(SUCCEEDING, retries=0)
+    lam = aws.client("lambda")
+    first = invoke_async(lam, fn.name, {"key1": "first"})
+    second = invoke_async(lam, fn.name, {"key1": "second"})
+    group = f"/aws/lambda/{fn.name}"
+
+    (one,) = _wait_attempts(reader, group, first.request_id, 1)
+    (two,) = _wait_attempts(reader, group, second.request_id, 1)
+
+    assert one.output == ["Lambda event: {'key1': 'first'}"]
+    assert two.output == ["Lambda event: {'key1': 'second'}"]
+    assert not one.failed and one.error is None
+
+
+def test_a_timeout_is_a_failed_attempt(aws, deploy, reader) -> None:
+    fn = deploy(SLEEPS, retries=0, timeout=1)
+    invocation = invoke_async(aws.client("lambda"), fn.name, b"{}")
+
+    (attempt,) = _wait_attempts(reader, f"/aws/lambda/{fn.name}", invocation.request_id, 1)
+
+    assert attempt.report["Status"] == "timeout"
+    assert attempt.failed
+    assert attempt.error == "Sandbox.Timedout: Task timed out after 1.00 seconds"
+
+
+def test_logging_error_is_not_the_functions_failure(aws, deploy, reader) -> None:
+    fn = deploy(LOGS_AN_ERROR, retries=0)
+    invocation = invoke_async(aws.client("lambda"), fn.name, b"{}")
+
+    (attempt,) = _wait_attempts(reader, f"/aws/lambda/{fn.name}", invocation.request_id, 1)
+
+    assert any(line.startswith("[ERROR]\t") for line in attempt.output)
+    assert attempt.error is None and not attempt.failed
+
+
+def test_missing_group_reads_as_nothing(reader) -> None:
+    assert reader.attempts("/aws/lambda/never-created", "r") == []
+    assert reader.lines("/aws/lambda/never-created", "r") == []
+    assert list(reader.tail("/aws/lambda/never-created", 0)) == []
+
+
+def test_tail_and_follow(aws, reader) -> None:
+    logs = aws.client("logs")
+    group = f"/test/tail-{uuid.uuid4().hex[:6]}"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    now = int(time.time() * 1000)
+
+    def put(*messages: str, at: int) -> None:
+        events = [{"timestamp": at, "message": m} for m in messages]
+        logs.put_log_events(logGroupName=group, logStreamName="s", logEvents=events)
+
+    put("too old", at=now - 60_000)
+    put("one", "two", at=now)
+    assert [e.message for e in reader.tail(group, now - 1000)] == ["one", "two"]
+
+    later = iter([lambda: put("three", at=now), lambda: put("four", at=now + 5)])
+    followed = reader.tail(group, now - 1000, follow=True, sleep=lambda _: next(later)())
+    seen = [next(followed).message for _ in range(4)]
+    assert seen == ["one", "two", "three", "four"]  # each once, same-millisecond ones too
+
+
+def test_log_group_of_reads_the_logging_config(aws, deploy) -> None:
+    fn = deploy(SUCCEEDING)
+    lam = aws.client("lambda")
+    assert log_group_of(lam, fn.name) == f"/aws/lambda/{fn.name}"
+    custom = f"/custom/{fn.name}"
+    aws.client("logs").create_log_group(logGroupName=custom)
+    lam.update_function_configuration(
+        FunctionName=fn.name, LoggingConfig={"LogFormat": "Text", "LogGroup": custom}
+    )
+    assert log_group_of(lam, fn.name) == custom
+
+
+def test_aws_module_still_offers_the_request_events(aws, deploy) -> None:
+    fn = deploy(SUCCEEDING, retries=0)
+    invocation = invoke_async(aws.client("lambda"), fn.name, {"key1": "v"})
+    events = aws_helpers.wait_for_log_lines(
+        aws.client("logs"),
+        f"/aws/lambda/{fn.name}",
+        invocation.request_id,
+        lambda evs: any(e.message.startswith("REPORT") for e in evs),
+        10,
+        poll_s=0.1,
+    )
+    assert [e.message.split(" ")[0] for e in events] == ["START", "END", "REPORT"]
+
+
+def test_parse_report() -> None:
+    line = "REPORT RequestId: r\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tStatus: timeout\t"
+    assert parse_report(line) == {
+        "Duration": "3000.00 ms",
+        "Billed Duration": "3000 ms",
+        "Status": "timeout",
+    }
