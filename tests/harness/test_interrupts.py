@@ -3,8 +3,8 @@ of a wait (also under pytest-xdist, where the controller passes it on to its wor
 
 Each case runs an inner pytest that applies the module for real against the in-process emulator,
 interrupts it at a known point, and then lists what the emulator still holds under the run's
-name prefix. The stack uses a queue made here as its DLQ so its apply avoids the provider's
-~25 s wait for a new queue.
+name prefix. The stack (stacks/interruptible) uses a queue made here as its DLQ so its apply avoids the
+provider's ~25 s wait for a new queue.
 """
 
 from __future__ import annotations
@@ -26,29 +26,8 @@ from asyncdlq.packaging import build_zip
 
 ROOT = Path(__file__).resolve().parents[2]
 
-STACK = """
-variable "name_prefix" { type = string }
-variable "package_path" { type = string }
-variable "dlq_arn" { type = string }
-variable "tags" {
-  type    = map(string)
-  default = {}
-}
 
-module "fn" {
-  source                 = "MODULE"
-  name_prefix            = var.name_prefix
-  function_name          = "fn"
-  package_path           = var.package_path
-  simulate_failure       = true
-  create_dlq             = false
-  dlq_target_arn         = var.dlq_arn
-  maximum_retry_attempts = 2
-  tags                   = var.tags
-}
-
-output "function_name" { value = module.fn.function_name }
-"""
+STACK = ROOT / "tests" / "harness" / "stacks" / "interruptible"
 
 # Signals the outer test through a file when the inner test reaches its wait.
 INNER_TEST = """
@@ -56,9 +35,10 @@ import json, os, pathlib, time
 from asyncdlq.harness.aws import invoke_async
 
 VARIABLES = json.loads(os.environ["INNER_VARIABLES"])
+STACK = os.environ["INNER_STACK"]
 
 def _wait_forever(asyncdlq_stack, asyncdlq_clients, asyncdlq_run_prefix):
-    applied = asyncdlq_stack("stack", {**VARIABLES, "name_prefix": asyncdlq_run_prefix})
+    applied = asyncdlq_stack(STACK, {**VARIABLES, "name_prefix": asyncdlq_run_prefix})
     invoke_async(asyncdlq_clients.lambda_, applied.outputs["function_name"], b"{}")
     marker = pathlib.Path(os.environ["INNER_MARKERS"]) / asyncdlq_run_prefix
     marker.write_text("waiting")
@@ -86,8 +66,6 @@ class InnerRun:
     def __init__(self, root: Path, endpoint: str, dlq_arn: str, run_id: str) -> None:
         self.root, self.run_id = root, run_id
         (root / "pytest.ini").write_text("[pytest]\n")
-        (root / "stack").mkdir()
-        (root / "stack" / "main.tf").write_text(STACK.replace("MODULE", ROOT.as_posix()))
         (root / "test_inner.py").write_text(textwrap.dedent(INNER_TEST))
         self.markers = root / "markers"
         self.markers.mkdir()
@@ -100,6 +78,7 @@ class InnerRun:
             "ASYNCDLQ_STATE_DIR": str(root / "state"),
             "ASYNCDLQ_RUN_ID": run_id,
             "INNER_VARIABLES": json.dumps(variables),
+            "INNER_STACK": str(STACK),
             "INNER_MARKERS": str(self.markers),
             "PYTHONUNBUFFERED": "1",
         }

@@ -41,6 +41,9 @@ _previous_writer_key = pytest.StashKey[Any]()
 # How long the xdist controller waits for workers to finish destroying after an interrupt
 # before it kills them (xdist's own default is 10 s, shorter than one destroy).
 WORKER_TEARDOWN_BUDGET_S = 1200.0
+# A file to append one JSON line per destroyed stack (its directory, variables and terraform
+# timings): how bench/make_test_floor.py learns which stacks a test run needed.
+MANIFEST_ENV = "ASYNCDLQ_STACK_MANIFEST"
 _DECLARES_TAGS = re.compile(r'^\s*variable\s+"tags"\s*\{', re.MULTILINE)
 
 
@@ -266,7 +269,7 @@ def asyncdlq_stack(
     applied: dict[tuple[str, str], AppliedStack | BaseException] = {}
     warned_untagged: set[Path] = set()
 
-    def teardown(stack: Stack) -> None:
+    def teardown(stack: Stack, variables: dict[str, Any]) -> None:
         if keep:
             (stack.work_dir / KEPT_MARK).write_text(stack.destroy_hint() + "\n")
             ledger.remove(stack)
@@ -274,6 +277,11 @@ def asyncdlq_stack(
             progress.say(f"  {stack.destroy_hint()}")
             return
         destroy_with_retries(stack, ledger=ledger)
+        manifest = os.environ.get(MANIFEST_ENV)
+        if manifest:
+            entry = {"tfdir": str(stack.tfdir), "variables": variables, "timings": stack.timings}
+            with open(manifest, "a") as out:
+                out.write(json.dumps(entry, default=str) + "\n")
 
     def with_run_tags(path: Path, variables: dict[str, Any]) -> dict[str, Any]:
         if _declares_tags(path):
@@ -317,7 +325,7 @@ def asyncdlq_stack(
             # On the ledger and with its destroy registered before apply starts: a half-done
             # apply holds resources too.
             ledger.add(stack)
-            request.addfinalizer(lambda: teardown(stack))
+            request.addfinalizer(lambda: teardown(stack, variables))
             stack.apply()
             result = AppliedStack(stack.outputs(), stack)
         except Exception as exc:

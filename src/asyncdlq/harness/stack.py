@@ -189,6 +189,8 @@ class _TimedTerraformTest(tftest.TerraformTest):
         self.timeout_s = timeout_s
         self.kill_grace_s = DEFAULT_KILL_GRACE_S
         self.label = label
+        # Seconds spent per command (init, apply, destroy, ...), for bench/make_test_floor.py.
+        self.timings: dict[str, float] = {}
 
     def execute_command(self, cmd: str, *cmd_args: str) -> tftest.TerraformCommandOutput:
         return self.run(cmd, *cmd_args)
@@ -213,6 +215,7 @@ class _TimedTerraformTest(tftest.TerraformTest):
             say(f"terraform {cmd} ({self.label}) timed out after {self.timeout_s:g}s; stopped it")
             raise
         elapsed = time.monotonic() - started
+        self.timings[cmd] = self.timings.get(cmd, 0.0) + elapsed
         if done.returncode not in ok:
             if announce:
                 say(f"terraform {cmd} ({self.label}) failed in {elapsed:.1f}s")
@@ -319,6 +322,11 @@ class Stack:
 
     def init(self) -> str:
         return self._tf.setup(cleanup_on_exit=False, input=False, color=False)
+
+    @property
+    def timings(self) -> dict[str, float]:
+        """Seconds terraform spent per command so far (init, apply, output, destroy, ...)."""
+        return dict(self._tf.timings)
 
     @property
     def may_hold_resources(self) -> bool:
