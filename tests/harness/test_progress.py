@@ -135,8 +135,12 @@ def test_ci_detection() -> None:
 
 def test_xdist_worker_writes_to_real_stderr_with_its_id(monkeypatch) -> None:
     stream = FakeStream(tty=True)
-    monkeypatch.setattr(sys, "__stderr__", stream)
-    config = SimpleNamespace(workerinput={"workerid": "gw3"})
+    monkeypatch.setattr(sys, "stderr", stream)
+    # No capture manager here; in a worker the writer suspends its capture around each line.
+    config = SimpleNamespace(
+        workerinput={"workerid": "gw3"},
+        pluginmanager=SimpleNamespace(getplugin=lambda name: None),
+    )
     writer = progress.pytest_writer(config)  # type: ignore[arg-type]
     writer("[asyncdlq] attempt 1 failed")
     assert stream.text == "[asyncdlq gw3] attempt 1 failed\n"

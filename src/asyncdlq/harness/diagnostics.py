@@ -58,6 +58,8 @@ class _Report:
         self.messages = MessageReader(clients.sqs, progress=lambda _: None)
         self.max_messages = max_messages
         self.peeked: dict[str, list[ReceivedMessage]] = {}
+        # What the test itself received and deleted: no longer in any queue.
+        self.received: list[ReceivedMessage] = []
         self._groups: dict[str, str] = {}
 
     def peek(self, queue_url: str) -> list[ReceivedMessage]:
@@ -71,7 +73,7 @@ class _Report:
         return self._groups[function_name]
 
     def message_for(self, request_id: str) -> ReceivedMessage | None:
-        for messages in self.peeked.values():
+        for messages in [self.received, *self.peeked.values()]:
             for message in messages:
                 if message.request_id == request_id:
                     return message
@@ -115,6 +117,7 @@ def failure_report(
     invocations: Iterable[Invocation] = (),
     stacks_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     queue_urls: Iterable[str] = (),
+    received: Iterable[ReceivedMessage] = (),
     log_reader: LogReader | None = None,
     time_scale: float | None = None,
     max_log_lines: int = 200,
@@ -124,14 +127,16 @@ def failure_report(
     """The diagnostics text for a failed test.
 
     ``clients`` has ``.lambda_``, ``.sqs`` and ``.logs`` (``aws.Clients``). Queues are those
-    given plus every SQS queue URL in the outputs. With ``time_scale``, each invocation's retry
-    spacing is checked too.
+    given plus every SQS queue URL in the outputs; ``received`` are the messages the test took
+    from them. With ``time_scale``, each invocation's retry spacing is checked too.
     """
     sections: list[str] = ["=== asyncdlq diagnostics ==="]
     try:
+        report = _Report(clients, log_reader, max_messages)
+        report.received = list(received)
         _collect(
             sections,
-            _Report(clients, log_reader, max_messages),
+            report,
             list(invocations),
             dict(stacks_outputs or {}),
             list(queue_urls),
@@ -169,6 +174,11 @@ def _collect(
                 f"invocation {invocation.request_id}",
                 lambda inv=invocation: report.invocation(inv, time_scale, max_log_lines),
             )
+        )
+    if report.received:
+        sections.append(
+            "--- messages the test received (and deleted) ---\n"
+            + "\n".join(m.describe(body_limit) for m in report.received)
         )
     sections.extend(queue_sections)
     for name, outputs in sorted(stacks_outputs.items()):

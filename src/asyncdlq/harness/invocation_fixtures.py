@@ -111,5 +111,6 @@ def _failure_report(item: pytest.Item) -> str | None:
         invocations=record.invocations if record else (),
         stacks_outputs=stacks,
         queue_urls=record.queue_urls if record else (),
+        received=record.received if record else (),
         time_scale=getattr(deadlines, "time_scale", None),
     )

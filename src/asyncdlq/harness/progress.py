@@ -11,6 +11,7 @@ past pytest's output capture, so a CI log shows progress live rather than after 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -155,8 +156,24 @@ def pytest_writer(config: pytest.Config) -> Writer:
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:
         worker = workerinput.get("workerid", "worker")
-        return StreamWriter(sys.__stderr__, interactive=False, label=f"[asyncdlq {worker}]")
+        return _WorkerWriter(config, f"[asyncdlq {worker}]")
     return _PytestWriter(config)
+
+
+class _WorkerWriter:
+    """Plain lines to an xdist worker's real stderr (the terminal or CI log it inherited), with
+    the worker's own fd-level capture suspended: captured lines would surface only on failure."""
+
+    interactive = False
+
+    def __init__(self, config: pytest.Config, label: str) -> None:
+        self._config, self._label = config, label
+
+    def __call__(self, line: str) -> None:
+        capman = self._config.pluginmanager.getplugin("capturemanager")
+        suspended = capman.global_and_fixture_disabled() if capman else contextlib.nullcontext()
+        with suspended:
+            StreamWriter(sys.stderr, interactive=False, label=self._label)(line)
 
 
 _writer: Writer = StreamWriter()

@@ -32,6 +32,7 @@ class Activity:
 
     invocations: list[Invocation] = field(default_factory=list)
     queue_urls: list[str] = field(default_factory=list)
+    received: list[ReceivedMessage] = field(default_factory=list)
 
 
 class FunctionFacts:
@@ -130,7 +131,7 @@ class Messages:
                 max_attempts=retries + 1,
                 start_ms=int(invocation.invoked_at * 1000) - _LOOKBACK_MS,
             )
-        return self.reader.wait_for(
+        match = self.reader.wait_for(
             queue_url,
             request_id=request_id,
             correlation_id=correlation_id,
@@ -143,6 +144,8 @@ class Messages:
             ),
             on_tick=watcher.poll if watcher else None,
         )
+        self._record.received.extend([*match.messages, *match.duplicates])
+        return match
 
     def peek(self, queue_url: str, max_messages: int = 10) -> list[ReceivedMessage]:
         """What ``queue_url`` holds now, without consuming it."""
