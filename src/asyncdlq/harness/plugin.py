@@ -276,7 +276,11 @@ def asyncdlq_stack(
             progress.say(f"kept {stack!r} (--asyncdlq-keep); destroy later with:")
             progress.say(f"  {stack.destroy_hint()}")
             return
-        destroy_with_retries(stack, ledger=ledger)
+        if stack.may_hold_resources:  # a test may have destroyed it already
+            destroy_with_retries(stack, ledger=ledger)
+        else:
+            ledger.remove(stack)
+            stack.forget_state()
         manifest = os.environ.get(MANIFEST_ENV)
         if manifest:
             entry = {"tfdir": str(stack.tfdir), "variables": variables, "timings": stack.timings}
