@@ -10,8 +10,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
 import urllib.request
 from pathlib import Path
+from typing import Callable
 
 from .cli_sweep import add_parser as add_sweep_parser
 from .cli_views import add_parsers as add_view_parsers
@@ -73,6 +76,8 @@ def cmd_emulator(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if args.exit_with_pid:
+        _stop_when_gone(args.exit_with_pid, server.request_stop)
     if args.ready_file:
         # Written whole and renamed, so a reader never sees half a file.
         ready = {"endpoint": server.endpoint_url, "pid": os.getpid()}
@@ -94,6 +99,25 @@ def cmd_emulator(args: argparse.Namespace) -> int:
         )
     print("asyncdlq emulator stopped", flush=True)
     return 0
+
+
+def _stop_when_gone(pid: int, stop: Callable[[], None]) -> None:
+    """Call ``stop`` once process ``pid`` has ended: a test run killed with SIGKILL can't stop the
+    emulator it started, and a detached emulator would otherwise run on forever."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                print(f"asyncdlq emulator: process {pid} has ended; stopping", flush=True)
+                stop()
+                return
+            except PermissionError:
+                pass  # alive, but someone else's
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-pid").start()
 
 
 def cmd_package(args: argparse.Namespace) -> int:
@@ -239,6 +263,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=None, help="makes --duplicate-rate repeatable")
     p.add_argument("--verbose", action="store_true", help="log every request")
+    p.add_argument(
+        "--exit-with-pid",
+        type=int,
+        default=None,
+        help="stop once this process has ended (the test run that started the emulator)",
+    )
     p.add_argument(
         "--ready-file",
         type=Path,

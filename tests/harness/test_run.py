@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -56,3 +59,17 @@ def test_an_emulator_at_an_explicit_endpoint_is_used_and_never_stopped(
     assert info.endpoint == fake_emulator_endpoint and not info.started_here
     emulator_lease.release(run_dir)
     assert is_answering(fake_emulator_endpoint) is not None
+
+
+def test_an_emulator_stops_by_itself_once_its_run_has_ended(tmp_path: Path) -> None:
+    run = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)"])
+    info = emulator_lease.lease(tmp_path / "r3", endpoint=None, time_scale=1.0, owner_pid=run.pid)
+    try:
+        assert is_answering(info.endpoint) is not None
+        run.wait()  # the run "was killed": nobody calls release()
+        deadline = time.monotonic() + 15
+        while is_answering(info.endpoint) is not None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert is_answering(info.endpoint) is None
+    finally:
+        emulator_lease.release(tmp_path / "r3")

@@ -47,11 +47,14 @@ def _read(run_dir: Path) -> dict | None:
         return None
 
 
-def lease(run_dir: Path, *, endpoint: str | None, time_scale: float) -> EmulatorInfo:
+def lease(
+    run_dir: Path, *, endpoint: str | None, time_scale: float, owner_pid: int | None = None
+) -> EmulatorInfo:
     """The run's emulator: the recorded one, one answering at ``endpoint``, or a new one.
 
     ``endpoint`` is an explicit ASYNCDLQ_ENDPOINT (started there if nothing answers); None picks
-    a free port.
+    a free port. A started emulator stops by itself once ``owner_pid`` (the run's controller)
+    has ended, however it ended.
     """
     with _locked(run_dir):
         record = _read(run_dir)
@@ -76,6 +79,7 @@ def lease(run_dir: Path, *, endpoint: str | None, time_scale: float) -> Emulator
             time_scale=time_scale,
             state_dir=emulator_dir,
             free_port=endpoint is None,
+            exit_with_pid=owner_pid,
         )
         listening = endpoint or started_endpoint(emulator_dir)
         assert listening

@@ -182,7 +182,12 @@ def _looks_like_emulator(pid: int) -> bool:
 
 
 def start_background(
-    endpoint: str, *, time_scale: float, state_dir: Path, free_port: bool = False
+    endpoint: str,
+    *,
+    time_scale: float,
+    state_dir: Path,
+    free_port: bool = False,
+    exit_with_pid: int | None = None,
 ) -> int:
     """Start the emulator detached, logging to state_dir/emulator.log; return its pid once its
     health check answers (at most 30 s). ``free_port=True`` ignores the endpoint's port and lets
@@ -215,6 +220,8 @@ def start_background(
         "--ready-file",
         str(ready_path),
     ]
+    if exit_with_pid is not None:
+        cmd += ["--exit-with-pid", str(exit_with_pid)]
     where = f"a free port of {bind}" if free_port else endpoint
     say(f"starting emulator on {where} (time scale {time_scale:g}), log {log_path}")
     with open(log_path, "ab") as log:

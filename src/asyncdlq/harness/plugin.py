@@ -165,7 +165,14 @@ def asyncdlq_emulator(asyncdlq_run: RunContext) -> EmulatorInfo | None:
     from .emulator_process import configured_time_scale
 
     explicit = os.environ.get("ASYNCDLQ_ENDPOINT") or None
-    return lease(asyncdlq_run.run_dir, endpoint=explicit, time_scale=configured_time_scale())
+    # An xdist worker's parent is the run's controller, which outlives every worker.
+    owner = os.getppid() if asyncdlq_run.worker else os.getpid()
+    return lease(
+        asyncdlq_run.run_dir,
+        endpoint=explicit,
+        time_scale=configured_time_scale(),
+        owner_pid=owner,
+    )
 
 
 @pytest.fixture(scope="session")
