@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .emulator_process import (
     EmulatorInfo,
+    adopt,
     is_answering,
     start_background,
     started_endpoint,
@@ -63,16 +64,10 @@ def lease(
         if endpoint:
             health = is_answering(endpoint)
             if health is not None:
-                running = health.get("time_scale")
-                if isinstance(running, (int, float)) and abs(running - time_scale) > 1e-9:
-                    say(
-                        f"using the emulator already on {endpoint} with time scale {running:g} "
-                        f"(this run asked for {time_scale:g}; timings follow the running one)"
-                    )
-                record = {"endpoint": endpoint, "pid": health.get("pid"), "ours": False}
-                record["time_scale"] = running
-                (run_dir / LEASE_FILE).write_text(json.dumps(record))
-                return EmulatorInfo(endpoint, record["pid"], running, False)
+                found = adopt(endpoint, health, time_scale)
+                record = {"endpoint": endpoint, "pid": found.pid, "time_scale": found.time_scale}
+                (run_dir / LEASE_FILE).write_text(json.dumps({**record, "ours": False}))
+                return found
         emulator_dir = run_dir / _EMULATOR_DIR
         pid = start_background(
             endpoint or DEFAULT_HOST + ":0",

@@ -301,6 +301,17 @@ def stop(state_dir: Path) -> bool:
         pid_path.unlink(missing_ok=True)
 
 
+def adopt(endpoint: str, health: dict[str, Any], time_scale: float) -> EmulatorInfo:
+    """An emulator that was already running, as found; says so if its time scale differs."""
+    running = health.get("time_scale")
+    if isinstance(running, (int, float)) and abs(running - time_scale) > 1e-9:
+        say(
+            f"using the emulator already on {endpoint} with time scale {running:g} "
+            f"(this run asked for {time_scale:g}; timings follow the running one)"
+        )
+    return EmulatorInfo(endpoint, health.get("pid"), running, started_here=False)
+
+
 @contextlib.contextmanager
 def running_emulator(
     endpoint: str, time_scale: float, state_dir: Path, *, keep: bool = False
@@ -311,13 +322,7 @@ def running_emulator(
     """
     health = is_answering(endpoint)
     if health is not None:
-        running_scale = health.get("time_scale")
-        if isinstance(running_scale, (int, float)) and abs(running_scale - time_scale) > 1e-9:
-            say(
-                f"using the emulator already on {endpoint} with time scale {running_scale:g} "
-                f"(this run asked for {time_scale:g}; timings follow the running one)"
-            )
-        yield EmulatorInfo(endpoint, health.get("pid"), running_scale, started_here=False)
+        yield adopt(endpoint, health, time_scale)
         return
     try:
         pid = start_background(endpoint, time_scale=time_scale, state_dir=state_dir)
