@@ -4,7 +4,9 @@ import pytest
 @pytest.fixture(scope="module")
 def stack(asyncdlq_stack, asyncdlq_package, asyncdlq_run_prefix):
     package = asyncdlq_package("handler")
-    return asyncdlq_stack("stack", {"name_prefix": asyncdlq_run_prefix, "package_path": str(package)})
+    return asyncdlq_stack(
+        "stack", {"name_prefix": asyncdlq_run_prefix, "package_path": str(package)}
+    )
 
 
 def test_a_failing_order_is_retried_twice_then_dead_lettered(
