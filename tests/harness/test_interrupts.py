@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -131,7 +132,10 @@ def test_ctrl_c_in_the_middle_of_apply_leaves_nothing(inner: InnerRun, aws: Any)
     code = proc.wait(timeout=180)
     output = inner.text()
     assert code == 2, output  # pytest's "interrupted"
-    assert "destroy" in output
+    # The interrupt landed while the apply ran: it started and never finished.
+    assert re.search(r"terraform apply \([^)]*interruptible\) \.\.\.", output), output
+    assert not re.search(r"terraform apply \([^)]*interruptible\) done", output), output
+    assert "terraform destroy" in output
     assert _leftovers(aws, prefix) == [], output
     assert not list((inner.root / "state").glob("runs/*/pending/*")), output
 
