@@ -15,21 +15,20 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .harness.aws import (
-    Clients,
-    clients,
-    invoke_async,
-    log_events_for_request,
-    message_attributes,
-    wait_for_log_lines,
-)
+from .harness import progress
+from .harness.aws import Clients, clients
 from .harness.emulator_process import configured_time_scale, running_emulator
+from .harness.invoker import Invocation, invoke_async
+from .harness.logs import AttemptLog, LogReader
+from .harness.messages import MessageReader, MessageTimeout, ReceivedMessage
 from .harness.stack import Stack
 from .packaging import build_zip
 from .target import Target, current_target
 
 ROOT = Path(__file__).resolve().parents[2]
 PAYLOAD = b'{"key1": "value1"}'
+REPORT_TIMEOUT_S = 120
+LOG_POLL_S = 2.0
 
 
 def step(number: int, title: str) -> None:
@@ -59,46 +58,71 @@ def _cli(function_name: str) -> str:
     )
 
 
+def _first_report(logs: LogReader, log_group: str, request_id: str) -> AttemptLog:
+    """The request's first attempt, once its REPORT line can be read."""
+    with progress.Wait(f"the invocation's REPORT line in {log_group}", REPORT_TIMEOUT_S) as wait:
+        while True:
+            attempts = logs.attempts(log_group, request_id)
+            if attempts and attempts[0].report:
+                return attempts[0]
+            seen = sum(len(a.lines) for a in attempts)
+            if wait.elapsed_s >= REPORT_TIMEOUT_S:
+                raise TimeoutError(
+                    f"the REPORT line of request {request_id} did not appear in {log_group} "
+                    f"within {REPORT_TIMEOUT_S}s; {seen} line(s) of it seen"
+                )
+            wait.update(f"{seen} line(s) so far")
+            time.sleep(LOG_POLL_S)
+
+
 def _watch_attempts(
-    c: Clients, outputs: dict[str, Any], request_id: str, invoked_at: float, scale: float
-) -> dict[str, Any]:
-    """Print each attempt's START as it appears; return the DLQ message when it arrives."""
+    c: Clients, outputs: dict[str, Any], invocation: Invocation, scale: float
+) -> ReceivedMessage:
+    """Print each attempt's START as it appears; return the dead letter when it arrives."""
     retries = int(outputs["maximum_retry_attempts"])
     budget = (2 * sum((60, 120)[:retries]) * scale) + (30 if scale < 1 else 300)
+    logs = LogReader(c.logs)
+    # The narration below is the wait's progress; the reader's own lines would repeat it.
+    reader = MessageReader(c.sqs, progress=lambda _: None)
+    # Short waits, so that each attempt is told within a poll of starting.
+    poll_s = 1 if scale < 1 else 5
     shown = 0
 
     def show_new_attempts() -> None:
         nonlocal shown
-        events = log_events_for_request(c.logs, outputs["log_group_name"], request_id)
-        starts = [e for e in events if e.message.startswith("START RequestId:")]
-        for event in starts[shown:]:
+        attempts = logs.attempts(outputs["log_group_name"], invocation.request_id)
+        for attempt in attempts[shown:]:
             shown += 1
-            after = (event.timestamp / 1000 - invoked_at) / scale
+            after = (attempt.start_ms / 1000 - invocation.invoked_at) / scale
             show(
                 f"attempt {shown} started {after:.0f}s after the invoke (in AWS time), "
-                f"log stream {event.stream}"
+                f"log stream {attempt.stream}"
             )
 
     next_note = time.time() + 10
-    while time.time() - invoked_at < budget:
+    while (left := invocation.invoked_at + budget - time.time()) > 0:
         show_new_attempts()
-        response = c.sqs.receive_message(
-            QueueUrl=outputs["dlq_url"],
-            MessageAttributeNames=["All"],
-            WaitTimeSeconds=1 if scale < 1 else 5,
-        )
-        if response.get("Messages"):
-            message = response["Messages"][0]
-            c.sqs.delete_message(
-                QueueUrl=outputs["dlq_url"], ReceiptHandle=message["ReceiptHandle"]
+        try:
+            match = reader.wait_for(
+                outputs["dlq_url"],
+                request_id=invocation.request_id,
+                timeout_s=min(poll_s, left),
             )
-            show_new_attempts()
-            return message
-        if time.time() >= next_note:
-            waited = (time.time() - invoked_at) / scale
-            show(f"... {waited:.0f}s in AWS time; Lambda waits ~60 s, then ~120 s between attempts")
-            next_note = time.time() + 10
-    raise TimeoutError(f"no DLQ message on {outputs['dlq_url']} within {budget:.0f}s")
+        except MessageTimeout:
+            if time.time() >= next_note:
+                waited = (time.time() - invocation.invoked_at) / scale
+                show(
+                    f"... {waited:.0f}s in AWS time; Lambda waits ~60 s, then ~120 s between "
+                    "attempts"
+                )
+                next_note = time.time() + 10
+            continue
+        show_new_attempts()
+        return match.messages[0]
+    raise TimeoutError(
+        f"no DLQ message for request {invocation.request_id} on {outputs['dlq_url']} "
+        f"within {budget:.0f}s"
+    )
 
 
 def _run(c: Clients, stack_ok: Stack, failing: Callable[[], Stack], scale: float) -> None:
@@ -109,24 +133,16 @@ def _run(c: Clients, stack_ok: Stack, failing: Callable[[], Stack], scale: float
 
     step(2, "Invoke it asynchronously")
     show(f"$ {_cli(outputs['function_name'])}")
-    result = invoke_async(c.lambda_, outputs["function_name"], PAYLOAD)
-    show(json.dumps({"StatusCode": result.status_code}))
-    show(f"request id {result.request_id}: 202 means accepted, not succeeded")
+    invocation = invoke_async(c.lambda_, outputs["function_name"], PAYLOAD)
+    show(json.dumps({"StatusCode": invocation.status_code}))
+    show(f"request id {invocation.request_id}: 202 means accepted, not succeeded")
 
     step(3, "The event in CloudWatch Logs")
-    wait_for_log_lines(
-        c.logs,
-        outputs["log_group_name"],
-        result.request_id,
-        lambda evs: any(e.message.startswith("REPORT") for e in evs),
-        timeout_s=120,
-        what="the invocation's REPORT line",
-    )
-    stream = log_events_for_request(c.logs, outputs["log_group_name"], result.request_id)[0].stream
-    for event in c.logs.get_log_events(
-        logGroupName=outputs["log_group_name"], logStreamName=stream, startFromHead=True
-    )["events"]:
-        for line in event["message"].rstrip("\n").replace("\t", "  ").splitlines():
+    logs = LogReader(c.logs)
+    attempt = _first_report(logs, outputs["log_group_name"], invocation.request_id)
+    # The whole stream, not only the attempt: it shows what the environment logged first too.
+    for event in logs.stream_events(outputs["log_group_name"], attempt.stream):
+        for line in event.message.replace("\t", "  ").splitlines():
             show(line)
 
     step(4, "Simulate a failure: deploy the failing handler (terraform apply)")
@@ -135,17 +151,16 @@ def _run(c: Clients, stack_ok: Stack, failing: Callable[[], Stack], scale: float
 
     step(5, "Invoke again: still 202; Lambda retries twice, then hands the event to the DLQ")
     show(f"$ {_cli(outputs['function_name'])}")
-    invoked_at = time.time()
     failed = invoke_async(c.lambda_, outputs["function_name"], PAYLOAD)
     show(f"{json.dumps({'StatusCode': failed.status_code})}  request id {failed.request_id}")
-    message = _watch_attempts(c, outputs, failed.request_id, invoked_at, scale)
+    message = _watch_attempts(c, outputs, failed, scale)
 
     step(6, "The DLQ message")
-    show(f"Body: {message['Body']}")
-    for name, value in message_attributes(message).items():
-        data_type = message["MessageAttributes"][name]["DataType"]
+    show(f"Body: {message.body}")
+    for name, value in message.lambda_attributes.items():
+        data_type = message.message_attributes[name]["DataType"]
         show(f"{name} ({data_type}): {value}")
-    if message_attributes(message).get("RequestID") != failed.request_id:
+    if message.lambda_attributes.get("RequestID") != failed.request_id:
         raise AssertionError("the DLQ message's RequestID is not the failed invocation's")
     show("RequestID is the 202's request id: the failure is traceable from invoke to DLQ")
 
@@ -175,9 +190,13 @@ def run_demo(state_dir: Path) -> int:
 
         stack_ok = stack(False)
         stack_ok.init()
+        # The narration is a transcript of lines; the harness's waits would otherwise redraw a
+        # status line between them on a terminal, one per second-long poll of the DLQ.
+        previous_writer = progress.set_writer(progress.StreamWriter(interactive=False))
         try:
             _run(clients(target), stack_ok, lambda: stack(True), scale)
         finally:
+            progress.set_writer(previous_writer)
             print("\n== Clean up (terraform destroy)", flush=True)
             stack_ok.destroy()
     print("\ndemo complete: the failure path works, and nothing is left behind", flush=True)

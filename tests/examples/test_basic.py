@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from asyncdlq.harness.aws import invoke_async, wait_for_dlq_messages
-
-from .conftest import assert_dead_letter, wait_budget_s
+from .conftest import assert_dead_letter
 
 
-def test_basic_failure_lands_in_the_dlq(basic, asyncdlq_clients, time_scale) -> None:
+def test_basic_failure_lands_in_the_dlq(basic, asyncdlq_invoke, asyncdlq_messages) -> None:
     out = basic.outputs
     payload = b'{"key1": "value1"}'
-    result = invoke_async(asyncdlq_clients.lambda_, out["function_name"], payload)
-    assert result.status_code == 202
-    assert result.request_id
+    invocation = asyncdlq_invoke(out["function_name"], payload)
+    assert invocation.status_code == 202
+    assert invocation.request_id
 
-    (message,) = wait_for_dlq_messages(
-        asyncdlq_clients.sqs, out["dlq_url"], 1, timeout_s=wait_budget_s(out, time_scale)
-    )
-    assert_dead_letter(message, payload, result.request_id, "Something went wrong")
+    match = asyncdlq_messages.wait_for(out["dlq_url"], invocation)
+    (message,) = match.messages
+    assert match.duplicates == []
+    assert_dead_letter(message, payload, invocation.request_id, "Something went wrong")
 
 
 def test_basic_plan_after_apply_is_empty(basic) -> None:

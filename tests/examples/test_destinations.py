@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
-from asyncdlq.harness.aws import invoke_async, wait_for_dlq_messages
+from asyncdlq.harness.messages import ReceivedMessage
 
-from .conftest import RECORD_KEYS_WITH_RESPONSE, assert_dead_letter, wait_budget_s
+from .conftest import RECORD_KEYS_WITH_RESPONSE, assert_dead_letter
 
 
-def test_destinations_success_record(destinations, asyncdlq_clients, time_scale) -> None:
+def _sqs_record(message: ReceivedMessage) -> dict[str, Any]:
+    """Facts §4: on an SQS destination the body is the record itself, with no attributes."""
+    assert message.sns is None
+    assert message.message_attributes == {}
+    assert message.record is not None
+    return message.record
+
+
+def test_destinations_success_record(destinations, asyncdlq_invoke, asyncdlq_messages) -> None:
     out = destinations.outputs
-    result = invoke_async(asyncdlq_clients.lambda_, out["function_name"], b'{"key1": "v"}')
-    assert result.status_code == 202
+    invocation = asyncdlq_invoke(out["function_name"], b'{"key1": "v"}')
+    assert invocation.status_code == 202
 
-    (message,) = wait_for_dlq_messages(
-        asyncdlq_clients.sqs,
-        out["on_success_queue_url"],
-        1,
-        timeout_s=wait_budget_s(out, time_scale),
-    )
-    assert not message.get("MessageAttributes")  # facts §4: SQS records carry none
-    record = json.loads(message["Body"])
+    # Matched on the record's requestContext.requestId.
+    match = asyncdlq_messages.wait_for(out["on_success_queue_url"], invocation)
+    (message,) = match.messages
+    assert match.duplicates == []
+    record = _sqs_record(message)
     assert list(record) == RECORD_KEYS_WITH_RESPONSE
     assert record["version"] == "1.0"
     assert record["requestContext"] == {
-        "requestId": result.request_id,
+        "requestId": invocation.request_id,
         "functionArn": f"{out['function_arn']}:$LATEST",
         "condition": "Success",
         "approximateInvokeCount": 1,
@@ -35,21 +40,21 @@ def test_destinations_success_record(destinations, asyncdlq_clients, time_scale)
     assert record["responsePayload"] == "v"
 
 
-def test_destinations_failure_record_and_dlq(destinations, asyncdlq_clients, time_scale) -> None:
+def test_destinations_failure_record_and_dlq(
+    destinations, asyncdlq_invoke, asyncdlq_messages
+) -> None:
     out = destinations.outputs
     payload = b"{}"  # no key1: the handler raises KeyError
-    result = invoke_async(asyncdlq_clients.lambda_, out["function_name"], payload)
-    assert result.status_code == 202
-    budget = wait_budget_s(out, time_scale)
+    invocation = asyncdlq_invoke(out["function_name"], payload)
+    assert invocation.status_code == 202
 
-    (message,) = wait_for_dlq_messages(
-        asyncdlq_clients.sqs, out["on_failure_queue_url"], 1, timeout_s=budget
-    )
-    assert not message.get("MessageAttributes")
-    record = json.loads(message["Body"])
+    match = asyncdlq_messages.wait_for(out["on_failure_queue_url"], invocation)
+    (message,) = match.messages
+    assert match.duplicates == []
+    record = _sqs_record(message)
     assert list(record) == RECORD_KEYS_WITH_RESPONSE
     assert record["requestContext"] == {
-        "requestId": result.request_id,
+        "requestId": invocation.request_id,
         "functionArn": f"{out['function_arn']}:$LATEST",
         "condition": "RetriesExhausted",
         "approximateInvokeCount": 1 + int(out["maximum_retry_attempts"]),
@@ -64,8 +69,10 @@ def test_destinations_failure_record_and_dlq(destinations, asyncdlq_clients, tim
     assert record["responsePayload"]["errorMessage"] == "'key1'"
 
     # Facts §3: with both a DLQ and an on-failure destination, both receive the failure.
-    (dead,) = wait_for_dlq_messages(asyncdlq_clients.sqs, out["dlq_url"], 1, timeout_s=budget)
-    assert_dead_letter(dead, payload, result.request_id, "'key1'")
+    match = asyncdlq_messages.wait_for(out["dlq_url"], invocation)
+    (dead,) = match.messages
+    assert match.duplicates == []
+    assert_dead_letter(dead, payload, invocation.request_id, "'key1'")
 
 
 def test_destinations_plan_after_apply_is_empty(destinations) -> None:

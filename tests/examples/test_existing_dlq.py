@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from asyncdlq.harness.aws import invoke_async, wait_for_dlq_messages
-
-from .conftest import assert_dead_letter, wait_budget_s
+from .conftest import assert_dead_letter
 
 
 def test_existing_dlq_is_the_functions_dlq(existing_dlq, asyncdlq_clients) -> None:
@@ -14,19 +12,18 @@ def test_existing_dlq_is_the_functions_dlq(existing_dlq, asyncdlq_clients) -> No
     assert out["dlq_arn"] == out["existing_queue_arn"]
 
 
-def test_existing_dlq_receives_the_dead_letter(existing_dlq, asyncdlq_clients, time_scale) -> None:
+def test_existing_dlq_receives_the_dead_letter(
+    existing_dlq, asyncdlq_invoke, asyncdlq_messages
+) -> None:
     out = existing_dlq.outputs
     payload = b'{"key1": "value1"}'
-    result = invoke_async(asyncdlq_clients.lambda_, out["function_name"], payload)
-    assert result.status_code == 202
+    invocation = asyncdlq_invoke(out["function_name"], payload)
+    assert invocation.status_code == 202
 
-    (message,) = wait_for_dlq_messages(
-        asyncdlq_clients.sqs,
-        out["existing_queue_url"],
-        1,
-        timeout_s=wait_budget_s(out, time_scale),
-    )
-    assert_dead_letter(message, payload, result.request_id, "Something went wrong")
+    match = asyncdlq_messages.wait_for(out["existing_queue_url"], invocation)
+    (message,) = match.messages
+    assert match.duplicates == []
+    assert_dead_letter(message, payload, invocation.request_id, "Something went wrong")
 
 
 def test_existing_dlq_plan_after_apply_is_empty(existing_dlq) -> None:

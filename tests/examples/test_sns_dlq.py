@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 
-from asyncdlq.harness.aws import invoke_async, wait_for_dlq_messages
 
-from .conftest import wait_budget_s
-
-
-def test_sns_dlq_subscriber_gets_the_sns_envelope(sns_dlq, asyncdlq_clients, time_scale) -> None:
+def test_sns_dlq_subscriber_gets_the_sns_envelope(
+    sns_dlq, asyncdlq_clients, asyncdlq_invoke, asyncdlq_messages
+) -> None:
     out = sns_dlq.outputs
     # An SNS topic has no queue URL; terraform leaves null root outputs out of `output -json`.
     assert out.get("dlq_url") is None
@@ -18,23 +16,22 @@ def test_sns_dlq_subscriber_gets_the_sns_envelope(sns_dlq, asyncdlq_clients, tim
     assert config["DeadLetterConfig"]["TargetArn"] == out["dlq_arn"]
 
     payload = b'{"key1": "value1"}'
-    result = invoke_async(asyncdlq_clients.lambda_, out["function_name"], payload)
-    assert result.status_code == 202
+    invocation = asyncdlq_invoke(out["function_name"], payload)
+    assert invocation.status_code == 202
 
-    (message,) = wait_for_dlq_messages(
-        asyncdlq_clients.sqs,
-        out["subscriber_queue_url"],
-        1,
-        timeout_s=wait_budget_s(out, time_scale),
-    )
+    # Matched on the RequestID in the envelope's MessageAttributes.
+    match = asyncdlq_messages.wait_for(out["subscriber_queue_url"], invocation)
+    (message,) = match.messages
+    assert match.duplicates == []
     # raw_message_delivery = false: the body is SNS's JSON envelope.
-    envelope = json.loads(message["Body"])
+    envelope = json.loads(message.body)
+    assert message.sns == envelope
     assert envelope["Type"] == "Notification"
     assert envelope["TopicArn"] == out["dlq_arn"]
     assert envelope["Message"] == payload.decode()  # the original payload, as sent
     assert not envelope.get("Subject")  # facts §3: Publish without a Subject
     assert envelope["MessageAttributes"] == {
-        "RequestID": {"Type": "String", "Value": result.request_id},
+        "RequestID": {"Type": "String", "Value": invocation.request_id},
         "ErrorCode": {"Type": "Number", "Value": "200"},
         "ErrorMessage": {"Type": "String", "Value": "Something went wrong"},
     }

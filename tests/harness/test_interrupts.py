@@ -33,7 +33,7 @@ STACK = ROOT / "tests" / "harness" / "stacks" / "interruptible"
 # Signals the outer test through a file when the inner test reaches its wait.
 INNER_TEST = """
 import json, os, pathlib, time
-from asyncdlq.harness.aws import invoke_async
+from asyncdlq.harness.invoker import invoke_async
 
 VARIABLES = json.loads(os.environ["INNER_VARIABLES"])
 STACK = os.environ["INNER_STACK"]

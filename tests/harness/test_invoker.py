@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import time
+from typing import Any
 
 import pytest
+from botocore.response import StreamingBody
 
 from asyncdlq.harness.invoker import InvokeError, encode_payload, invoke_async
 from tests.emulator.conftest import SUCCEEDING
@@ -21,6 +24,33 @@ def test_an_event_invoke_is_recorded_with_its_request_id(aws, deploy) -> None:
     assert before <= invocation.invoked_at <= time.time()
     assert invocation.payload == b'{"key1": "c-123"}'
     assert invocation.correlation_id == "c-123"
+
+
+class _FakeLambda:
+    """Answers like Lambda, with different ids in the header and in the response metadata."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def invoke(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(kwargs)
+        return {
+            "StatusCode": 202,
+            "Payload": StreamingBody(io.BytesIO(b""), 0),
+            "ResponseMetadata": {
+                "RequestId": "metadata-id",
+                "HTTPHeaders": {"x-amzn-RequestId": "header-id", "content-length": "0"},
+            },
+        }
+
+
+def test_sends_an_event_and_takes_the_request_id_from_the_header() -> None:
+    fake = _FakeLambda()
+    invocation = invoke_async(fake, "fn", b'{"raise_error": 1}')
+    assert fake.calls == [
+        {"FunctionName": "fn", "InvocationType": "Event", "Payload": b'{"raise_error": 1}'}
+    ]
+    assert (invocation.status_code, invocation.request_id) == (202, "header-id")
 
 
 def test_payloads_are_sent_as_given() -> None:

@@ -1,4 +1,4 @@
-"""LogReader against the in-process emulator: attempts as Lambda logs them (facts §7)."""
+"""LogReader against the in-process emulator: attempts as Lambda logs them (facts §7); and the\nfixtures' wait for them."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from typing import Any
 
 import pytest
 
-from asyncdlq.harness import aws as aws_helpers
+from asyncdlq.harness.aws import clients
+from asyncdlq.harness.deadlines import Deadlines
 from asyncdlq.harness.invoker import invoke_async
 from asyncdlq.harness.logs import LogReader, log_group_of, parse_report
 from asyncdlq.harness.messages import MessageReader
+from asyncdlq.harness.watch import FunctionFacts, Logs
+from asyncdlq.target import Target
 from tests.emulator.conftest import FAILING, SUCCEEDING
 
 SLEEPS = """
@@ -147,18 +150,23 @@ def test_log_group_of_reads_the_logging_config(aws, deploy) -> None:
     assert log_group_of(lam, fn.name) == custom
 
 
-def test_aws_module_still_offers_the_request_events(aws, deploy) -> None:
+def test_waiting_for_attempts_returns_them_or_names_what_was_seen(aws, deploy) -> None:
     fn = deploy(SUCCEEDING, retries=0)
-    invocation = invoke_async(aws.client("lambda"), fn.name, {"key1": "v"})
-    events = aws_helpers.wait_for_log_lines(
-        aws.client("logs"),
-        f"/aws/lambda/{fn.name}",
-        invocation.request_id,
-        lambda evs: any(e.message.startswith("REPORT") for e in evs),
-        10,
-        poll_s=0.1,
+    c = clients(Target("local", "us-east-1", aws.endpoint_url))
+    logs = Logs(c, Deadlines(time_scale=0.01, on_aws=False), FunctionFacts(c))
+    invocation = invoke_async(c.lambda_, fn.name, {"key1": "v"})
+
+    (attempt,) = logs.attempts(invocation, count=1, timeout_s=10)
+    assert [line.split(" ")[0] for line in attempt.lines] == ["START", "Lambda", "END", "REPORT"]
+
+    with pytest.raises(TimeoutError) as caught:
+        logs.attempts(invocation, count=2, timeout_s=1)
+    text = str(caught.value)
+    assert text.startswith(
+        f"2 ended attempt(s) of request {invocation.request_id} did not show in "
+        f"/aws/lambda/{fn.name}; 1 seen:\n"
     )
-    assert [e.message.split(" ")[0] for e in events] == ["START", "END", "REPORT"]
+    assert f"  START RequestId: {invocation.request_id} Version: $LATEST" in text
 
 
 def test_parse_report() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from asyncdlq.harness import messages
+from asyncdlq.harness import messages, progress
 from asyncdlq.harness.invoker import invoke_async
 from asyncdlq.harness.messages import MessageReader, MessageTimeout
 from tests.emulator.conftest import FAILING, SUCCEEDING
@@ -80,6 +81,7 @@ def test_request_id_match_takes_only_its_dead_letter(aws, deploy, sqs, reader, l
     assert message.kind == "dead letter"
     assert message.request_id == invocation.request_id
     assert message.payload_text == payload.decode()  # facts §3: the body is the sent bytes
+    assert message.md5_of_body == hashlib.md5(payload).hexdigest()
     assert message.lambda_attributes == {
         "RequestID": invocation.request_id,
         "ErrorCode": "200",
@@ -230,6 +232,45 @@ def test_timeout_names_queue_match_count_wait_and_others(sqs, reader) -> None:
     assert "(timeout 1.5s)" in text and "after waiting 1." in text
     assert "1 other message(s) seen there and left" in text
     assert _counts(sqs, url) == (1, 0)
+
+
+def test_count_collects_that_many_of_the_requests_messages_and_deletes_them(sqs, reader) -> None:
+    url, _ = _queue(sqs)
+    for n in range(2):
+        sqs.send_message(
+            QueueUrl=url,
+            MessageBody=f'{{"n": {n}}}',
+            MessageAttributes={
+                "RequestID": {"DataType": "String", "StringValue": "req-2"},
+                "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+            },
+        )
+
+    match = reader.wait_for(url, request_id="req-2", count=2, timeout_s=10)
+
+    assert sorted(m.body for m in match.messages) == ['{"n": 0}', '{"n": 1}']
+    assert match.duplicates == []
+    for message in match.messages:
+        assert message.lambda_attributes == {"RequestID": "req-2", "ErrorCode": "200"}
+        assert "SentTimestamp" in message.attributes and message.sent_at is not None
+    assert _counts(sqs, url) == (0, 0)
+
+
+def test_a_long_wait_reports_progress(sqs, lines, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Heartbeat lines go to the reader's progress wherever no status line can be drawn (CI, a
+    # pipe); a plain callable writer makes that so whatever this test's output is attached to.
+    monkeypatch.setattr(progress, "HEARTBEAT_S", 0.5)
+    previous = progress.set_writer(lambda _: None)
+    try:
+        url, _ = _queue(sqs)
+        with pytest.raises(MessageTimeout):
+            MessageReader(sqs, progress=lines.append).wait_for(url, request_id="r", timeout_s=2.5)
+    finally:
+        progress.set_writer(previous)
+    assert lines, "no progress line while waiting"
+    assert lines[0].startswith(
+        f"waiting for a message for request id r on {messages.queue_name_of(url)} ("
+    )
 
 
 def test_on_tick_runs_while_waiting(sqs, reader, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -248,16 +248,3 @@ class LogReader:
             if not follow:
                 return
             sleep(poll_s)
-
-
-def log_events_for_request(
-    logs_client: Any,
-    log_group: str,
-    request_id: str,
-    *,
-    start_time_ms: int | None = None,
-) -> list[LogEvent]:
-    """Events in ``log_group`` whose message contains ``request_id`` (the platform lines and
-    anything else naming it), oldest first; [] for a group that doesn't exist yet."""
-    events = LogReader(logs_client).events(log_group, start_ms=start_time_ms)
-    return [e for e in events if request_id in e.message]

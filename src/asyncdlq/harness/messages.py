@@ -66,6 +66,7 @@ def _sns_envelope(value: Any) -> dict[str, Any] | None:
 class ReceivedMessage:
     message_id: str
     body: str
+    md5_of_body: str | None  # MD5OfBody; for a dead letter the MD5 of the sent bytes (facts §3)
     attributes: dict[str, str]  # SQS attributes: SentTimestamp, ApproximateReceiveCount, ...
     message_attributes: dict[str, dict[str, str]]  # as SQS gives them: {"DataType", "StringValue"}
     sent_at: float | None  # epoch seconds, from SentTimestamp
@@ -94,6 +95,7 @@ class ReceivedMessage:
         return cls(
             message_id=message.get("MessageId", ""),
             body=body,
+            md5_of_body=message.get("MD5OfBody"),
             attributes=attributes,
             message_attributes=dict(message.get("MessageAttributes", {})),
             sent_at=int(sent) / 1000 if sent else None,
