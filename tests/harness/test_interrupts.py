@@ -25,6 +25,8 @@ import pytest
 
 from asyncdlq.packaging import build_zip
 
+pytestmark = pytest.mark.long
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

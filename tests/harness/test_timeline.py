@@ -70,8 +70,11 @@ def test_the_emulators_schedule_passes_and_renders(aws, deploy, monkeypatch, sai
     assert text.splitlines()[0].startswith("invoked ")
     assert text.splitlines()[0].endswith(f"UTC: {fn.name}, request id {invocation.request_id}")
     assert re.search(rf"^attempt 1 \S+-\S+ failed: {ERROR}", text, re.M)
-    assert re.search(rf"^\+0\.\d\ds attempt 2 .* failed: {ERROR} \(0\.6\ds after", text, re.M)
-    assert re.search(r"^\+1\.\d\ds attempt 3 .* \(1\.2\ds after the end of attempt 2\)", text, re.M)
+    # The gaps' values are assert_retry_spacing's job (with its tolerance for a loaded machine);
+    # here only how they are shown.
+    gap = r"\+\d+\.\d\ds"
+    assert re.search(rf"^{gap} attempt 2 .* failed: {ERROR} \(\d+\.\d\ds after", text, re.M)
+    assert re.search(rf"^{gap} attempt 3 .* \(\d+\.\d\ds after the end of attempt 2\)", text, re.M)
     assert "dead letter sent " in text and text.splitlines()[-2].endswith(f"to {fn.name}-dlq")
     assert text.splitlines()[-1] == "outcome: dead letter"
 

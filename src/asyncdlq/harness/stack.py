@@ -19,6 +19,7 @@ terraform's lock file.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -321,7 +322,17 @@ class Stack:
     # --- single commands -------------------------------------------------------------------
 
     def init(self) -> str:
-        return self._tf.setup(cleanup_on_exit=False, input=False, color=False)
+        # One init at a time per state dir: its plugin cache is shared, and concurrent inits
+        # using one plugin cache race (hashicorp/terraform#31964: "the provider cache ... has a
+        # copy ... that doesn't match any of the checksums"); xdist workers init at the same
+        # moment. Two inits of one directory also race on its .terraform.lock.hcl.
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.state_dir / "init.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                return self._tf.setup(cleanup_on_exit=False, input=False, color=False)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     @property
     def timings(self) -> dict[str, float]:
