@@ -75,18 +75,3 @@ def deploy(aws: Aws) -> Any:
         return Deployed(name, fn["FunctionArn"], queue_url, queue_arn)
 
     return _deploy
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Long modules first (marked ``long``, then those applying stacks), order kept otherwise.
-
-    pytest-xdist's loadscope hands modules to workers in this order, so the provider's waits
-    start at once and overlap with the short tests instead of trailing at the end of the run.
-    """
-
-    def rank(item: pytest.Item) -> int:
-        if any(item.iter_markers("long")):
-            return 0
-        return 1 if "asyncdlq_stack" in getattr(item, "fixturenames", ()) else 2
-
-    items.sort(key=rank)  # stable: within a rank, the collection order stays

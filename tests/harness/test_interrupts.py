@@ -25,8 +25,6 @@ import pytest
 
 from asyncdlq.packaging import build_zip
 
-pytestmark = pytest.mark.long
-
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -26,13 +26,10 @@ INIT_TIMEOUT = 180
 VALIDATE_TIMEOUT = 120
 TEST_TIMEOUT = 600
 
-pytestmark = [
-    pytest.mark.long,
-    pytest.mark.skipif(
-        shutil.which("terraform") is None,
-        reason="terraform is not on PATH; install Terraform >= 1.7 to run the module checks",
-    ),
-]
+pytestmark = pytest.mark.skipif(
+    shutil.which("terraform") is None,
+    reason="terraform is not on PATH; install Terraform >= 1.7 to run the module checks",
+)
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: int) -> str:
