@@ -51,14 +51,12 @@ Timings depend on the machine's load: say what else ran when quoting them.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
 import secrets
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -77,7 +75,6 @@ MANIFEST_ENV = "ASYNCDLQ_STACK_MANIFEST"
 TIME_SCALE = "1/60"
 # Generous: one apply waits ~25 s per new queue on the provider alone; a hang must still end.
 TERRAFORM_TIMEOUT_S = 900.0
-EMULATOR_START_TIMEOUT_S = 60.0
 CREATION = re.compile(
     r"(aws_sqs_queue|aws_lambda_function)\.\S+: Creation complete after (?:(\d+)m)?(\d+)s"
 )
@@ -247,51 +244,21 @@ def previous_run(manifest: Path) -> TestRun:
 
 
 @contextmanager
-def own_emulator(repo: Path, state: Path) -> Iterator[str]:
-    """An emulator on a free port for the replays; yields its endpoint, stops it on exit."""
-    from asyncdlq.harness.emulator_process import is_answering
+def own_emulator(state: Path) -> Iterator[str]:
+    """An emulator on a free port for the replays (the harness's own, started the way a test
+    run starts it); yields its endpoint, stops it on exit."""
+    from asyncdlq.harness import emulator_lease
+    from asyncdlq.harness.emulator_process import EmulatorError, parse_time_scale
 
-    # The repo's own install when there is one, so the replays meet the code the tests met.
-    repo_python = repo / ".venv" / "bin" / "python"
-    python = str(repo_python) if repo_python.exists() else sys.executable
-    state.mkdir(parents=True, exist_ok=True)
-    ready, log_path = state / "emulator.ready.json", state / "emulator.log"
-    cmd = [python, "-m", "asyncdlq", "emulator", "--port", "0"]
-    cmd += ["--ready-file", str(ready), "--time-scale", TIME_SCALE]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            # Its own group: the function workers it spawns go when it is stopped.
-            start_new_session=True,
-        )
     try:
-        deadline = time.monotonic() + EMULATOR_START_TIMEOUT_S
-        endpoint = None
-        while endpoint is None:
-            if proc.poll() is not None:
-                raise BenchError(f"the emulator exited ({proc.returncode}):\n{_tail(log_path)}")
-            if time.monotonic() > deadline:
-                raise BenchError(f"the emulator did not start in time:\n{_tail(log_path)}")
-            if ready.exists():
-                listening = json.loads(ready.read_text())["endpoint"]
-                if is_answering(listening, timeout_s=1.0):
-                    endpoint = listening
-            time.sleep(0.1)
-        say(f"emulator for the replays on {endpoint} (pid {proc.pid}, log {log_path})")
-        yield endpoint
+        info = emulator_lease.lease(state, endpoint=None, time_scale=parse_time_scale(TIME_SCALE))
+    except EmulatorError as exc:
+        raise BenchError(str(exc)) from exc
+    try:
+        say(f"emulator for the replays on {info.endpoint} (pid {info.pid})")
+        yield info.endpoint
     finally:
-        # Only the group this bench started; it may have gone on its own meanwhile.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+        emulator_lease.release(state)
 
 
 def make_queue(endpoint: str, region: str, name: str) -> str:
@@ -619,7 +586,7 @@ def measure(args: argparse.Namespace, tmp: Path) -> str:
     gone = [s for s in recorded if not s.tfdir.is_dir()]
     say(f"{len(recorded)} stacks recorded: {len(replayable)} replayable, {len(gone)} gone")
 
-    with own_emulator(repo, tmp / "emulator") as endpoint:
+    with own_emulator(tmp / "emulator") as endpoint:
         from asyncdlq.target import current_target
 
         dlq_arn = make_queue(endpoint, current_target().region, f"floor-{secrets.token_hex(3)}")
