@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/emulator_perf.py            # full run, a few minutes on 2 cores
     .venv/bin/python bench/emulator_perf.py --quick    # smaller counts, a smoke run (< 60 s)
+    .venv/bin/python bench/emulator_perf.py --only queue-drain   # one section
 
 Prints numbers, not a test: each line is a measured value, its target and PASS/FAIL; the exit
 status is 1 if any target failed.
@@ -40,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import queue_drain as queue_drain_bench  # bench/queue_drain.py, next to this script
 from botocore.config import Config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -315,6 +317,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller counts, a smoke run")
     parser.add_argument(
+        "--only", choices=sorted(SECTIONS), help="run one section instead of all of them"
+    )
+    parser.add_argument(
         "--endpoint",
         help="measure an emulator that is already running (started with --time-scale 1/1000), "
         "e.g. under py-spy; by default one is started on a free port and stopped at the end",
@@ -326,7 +331,7 @@ def main() -> int:
 
     emu = Emulator(args.endpoint)
     try:
-        run(emu, size)
+        SECTIONS[args.only](emu, size) if args.only else run(emu, size)
     finally:
         emu.stop()
     print(f"\n{len(failures)} target(s) failed; {time.monotonic() - run_started:.0f} s in all")
@@ -394,6 +399,7 @@ def run(emu: Emulator, size: Sizes) -> None:
 
     burst_on_success(emu, deploy, size, sync_rate)
     burst_failing(emu, deploy, size)
+    queue_drain(emu, size)
 
 
 def burst_on_success(emu: Emulator, deploy: Deployer, size: Sizes, sync_rate: float) -> None:
@@ -426,14 +432,15 @@ def burst_on_success(emu: Emulator, deploy: Deployer, size: Sizes, sync_rate: fl
     check("on-success deliveries recorded", delivered == n, f"{delivered}/{n} delivered")
     depth = queue_depth(deploy.sqs, queue_url)
     check("destination queue depth", depth == n, f"{depth}/{n} messages")
-    if n <= 2000:  # moto's ReceiveMessage scans the whole queue: reading 10k would take minutes
-        records = drain(deploy.sqs, queue_url, n)
-        rids = {json.loads(m["Body"])["requestContext"]["requestId"] for m in records}
-        check(
-            "destination records, one per event",
-            len(records) == n and rids == set(ids),
-            f"{len(records)} records, {len(rids)} distinct request IDs",
-        )
+    started = time.perf_counter()
+    records = drain(deploy.sqs, queue_url, n)
+    drain_s = time.perf_counter() - started
+    rids = {json.loads(m["Body"])["requestContext"]["requestId"] for m in records}
+    check(
+        "destination records, one per event",
+        len(records) == n and rids == set(ids),
+        f"{len(records)} records, {len(rids)} distinct request IDs in {drain_s:.1f} s",
+    )
 
 
 def burst_failing(emu: Emulator, deploy: Deployer, size: Sizes) -> None:
@@ -462,6 +469,15 @@ def burst_failing(emu: Emulator, deploy: Deployer, size: Sizes) -> None:
         len(messages) == n and set(rids) == set(ids),
         f"{len(messages)} messages, {len(set(rids))} distinct RequestID (want {n} and {n})",
     )
+
+
+def queue_drain(emu: Emulator, size: Sizes) -> None:
+    print("\nqueue drain (one client: ReceiveMessage of 10, then DeleteMessageBatch)")
+    depths = queue_drain_bench.QUICK_DEPTHS if size is QUICK else queue_drain_bench.DEPTHS
+    queue_drain_bench.run(emu.url, depths, size.samples, client, report, check)
+
+
+SECTIONS: dict[str, Callable[[Emulator, Sizes], None]] = {"queue-drain": queue_drain}
 
 
 if __name__ == "__main__":

@@ -11,10 +11,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import boto3
+import pytest
 
-from tests.emulator.conftest import DELIVER_ANYWHERE, FAILING, zip_source
+from asyncdlq import cli
+from tests.emulator.conftest import DELIVER_ANYWHERE, FAILING, Aws, zip_source
+from tests.emulator.subprocess_emulator import emulator_process
 
 
 def _free_port() -> int:
@@ -87,3 +91,195 @@ def test_pending_events_are_reported_at_shutdown_and_listed_before(tmp_path) -> 
     assert process.returncode == 0
     assert f"event {request_id} for f was still pending (1 attempt(s) run) at shutdown" in err
     assert "asyncdlq emulator stopped" in out
+
+
+# --- every bad argument: one line saying what to do, a non-zero exit, no traceback ----------
+
+
+def _one_line_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """Run ``asyncdlq <argv>``; return its exit code and its only stderr line."""
+    try:
+        code = cli.main(argv)
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    assert code != 0, (argv, out, err)
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return code, err.strip()
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--port", "99999"], "'99999' is not a TCP port; use 0-65535"),
+        (["--port", "-1"], "use 0-65535"),
+        (["--port", "http"], "use 0-65535"),
+        (["--async-payload-limit", "-5"], "'-5' is not a positive whole number; e.g. 262144"),
+        (["--async-payload-limit", "0"], "positive whole number"),
+        (["--time-scale", "0"], "'0' is not a positive number"),
+        (["--time-scale", "1/0"], "not a positive number"),
+        (["--time-scale", "1e400"], "not a positive number"),
+        (["--duplicate-rate", "1.5"], "'1.5' is not a share between 0 and 1"),
+        (["--duplicate-rate", "nan"], "not a share between 0 and 1"),
+        (["--seed", "x"], "'x' is not a whole number"),
+        (["--idle-timeout", "0"], "'0' is not a positive number; e.g. 300"),
+        (["--idle-timeout", "inf"], "not a positive number"),
+        (["--event-log-mb", "-1"], "'-1' is not a number of 0 or more; e.g. 64"),
+        (["--event-log-mb", "lots"], "not a number of 0 or more"),
+        (["--exit-with-pid", "0"], "'0' is not a process id"),
+        (["--exit-with-pid", "-1"], "not a process id"),
+        (["--ready-file", "/nonexistent-dir/ready.json"], "/nonexistent-dir does not exist"),
+        (["--ready-file", "/"], "is a directory"),
+        (["--cors-origin", "*"], "would allow every page; name the page's origin"),
+        (["--cors-origin", "localhost:3000"], "is not an origin"),
+        (["--allow-host", "http://x/"], "is not a host name"),
+        (["--allow-host", "x:80"], "pass the name alone"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_bad_emulator_arguments(argv: list[str], says: str, capsys) -> None:
+    code, line = _one_line_error(["emulator", *argv], capsys)
+    assert code == 2
+    assert line.startswith("asyncdlq emulator: ") and says in line, line
+    assert line.endswith("see `asyncdlq emulator --help`")
+
+
+def test_exit_with_pid_of_a_process_that_does_not_exist(capsys) -> None:
+    done = subprocess.run(["true"])
+    assert done.returncode == 0  # reaped: its pid is free (and not reused this quickly)
+    _, line = _one_line_error(["emulator", "--exit-with-pid", "999999999"], capsys)
+    assert "no process 999999999 is running" in line
+
+
+def test_a_port_in_use_is_one_line(capsys) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, line = _one_line_error(["emulator", "--port", str(port)], capsys)
+    assert code == 1 and f"cannot listen on 127.0.0.1:{port}" in line and "pass --port" in line
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        ([], "the following arguments are required: command"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["package"], "the following arguments are required: source, output"),
+        (["dlq", "--max", "-1"], "'-1' is not a positive whole number; e.g. 100"),
+        (["dlq", "--max", "0"], "positive whole number"),
+        (["dlq", "--timeout", "-3"], "'-3' is not a positive number"),
+        (["logs", "--since", "-1"], "'-1' is not a number of 0 or more"),
+        (["logs", "--timeout", "soon"], "'soon' is not a positive number"),
+        (["invoke", "--timeout", "0"], "'0' is not a positive number"),
+        (["timeline"], "the following arguments are required: --request-id"),
+        (["sweep", "--older-than", "yesterday"], "'yesterday' is not a duration; use"),
+        (["sweep", "--older-than", "2h", "--prefix", " "], "the prefix must not be empty"),
+        (["sweep"], "the following arguments are required: --older-than"),
+    ],
+)
+def test_bad_arguments_of_every_command(argv: list[str], says: str, capsys) -> None:
+    code, line = _one_line_error(argv, capsys)
+    assert code == 2 and says in line, line
+    assert line.endswith("--help`")
+
+
+def _tree(root: Path) -> Path:
+    root.mkdir()
+    (root / "handler.py").write_text("def lambda_handler(e, c):\n    return 1\n")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("layout", "says"),
+    [
+        ("missing", "is not a directory; point source_dir at the handler's folder"),
+        ("empty", "has no files to package; add the handler module there"),
+        ("inside", "write the zip outside the source folder"),
+        ("output-dir", "is a directory; pass the zip's file path"),
+    ],
+)
+def test_bad_package_arguments(layout: str, says: str, tmp_path: Path, capsys) -> None:
+    source, output = tmp_path / "src", tmp_path / "out.zip"
+    if layout == "empty":
+        source.mkdir()
+    elif layout == "inside":
+        output = _tree(source) / "lambda.zip"
+    elif layout == "output-dir":
+        _tree(source)
+        output.mkdir()
+    code, line = _one_line_error(["package", str(source), str(output)], capsys)
+    assert code == 2 and line.startswith("asyncdlq package: ") and says in line, line
+    assert not (source / "lambda.zip").exists()
+
+
+def test_package_to_a_place_that_cannot_be_written_is_one_line(tmp_path: Path, capsys) -> None:
+    source = _tree(tmp_path / "src")
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the output's directory should be")
+    code, line = _one_line_error(["package", str(source), str(blocker / "x.zip")], capsys)
+    assert code == 1 and line.startswith(f"asyncdlq package: {blocker}: "), line
+    assert "the output's directory writable" in line
+
+
+def test_a_good_package_still_works(tmp_path: Path, capsys) -> None:
+    source = _tree(tmp_path / "src")
+    assert cli.main(["package", str(source), str(tmp_path / "out" / "lambda.zip")]) == 0
+    assert "packaged" in capsys.readouterr().out
+
+
+def test_a_non_loopback_host_warns_that_anyone_reaching_it_runs_code(tmp_path: Path) -> None:
+    with emulator_process(tmp_path, "--host", "0.0.0.0") as running:
+        assert running.endpoint_url.startswith("http://0.0.0.0:")
+        # Functions and local clients still reach it through the bound address.
+        with urllib.request.urlopen(f"{running.endpoint_url}/_asyncdlq/health", timeout=30):
+            pass
+    warning = [line for line in running.stderr.splitlines() if "WARNING" in line]
+    assert len(warning) == 1
+    assert "anyone who can reach this port can run code on this machine" in warning[0]
+
+
+def test_a_loopback_emulator_does_not_warn(tmp_path: Path) -> None:
+    with emulator_process(tmp_path) as running:
+        pass
+    assert "WARNING" not in running.stderr
+
+
+def test_more_signals_while_stopping_print_no_traceback(tmp_path: Path) -> None:
+    with emulator_process(tmp_path) as running:
+        aws = Aws(running.endpoint_url)
+        iam, lam = aws.client("iam"), aws.client("lambda")
+        role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        lam.create_function(
+            FunctionName="busy",
+            Runtime="python3.12",
+            Role=role,
+            Handler="handler.lambda_handler",
+            Code={"ZipFile": zip_source(BUSY)},
+            Timeout=30,
+        )
+        lam.invoke(FunctionName="busy", InvocationType="Event", Payload=b"{}")
+        # Whether each signal lands before or during the stop, none may end in a traceback.
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGTERM):
+            running.process.send_signal(signum)
+            time.sleep(0.2)
+    assert running.process.returncode == 0, running.stderr
+    assert "Traceback" not in running.stderr and "KeyboardInterrupt" not in running.stderr
+    assert "asyncdlq emulator stopped" in running.stdout
+
+
+BUSY = """
+import time
+
+def lambda_handler(event, context):
+    while True:
+        time.sleep(0.05)
+"""
+
+
+def test_resource_bounds_reach_the_emulator_config_in_its_units() -> None:
+    args = cli.build_parser().parse_args(
+        ["emulator", "--idle-timeout", "2.5", "--event-log-mb", "0.5"]
+    )
+    assert cli._bounds(args) == {"idle_timeout_s": 2.5, "event_log_bytes": 524288}
+    assert cli._bounds(cli.build_parser().parse_args(["emulator"])) == {}

@@ -51,3 +51,13 @@ def test_missing_or_empty_source_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(PackagingError, match="no files to package"):
         build_zip(tmp_path / "empty", tmp_path / "out.zip")
+
+
+def test_an_output_inside_the_source_or_a_directory_is_refused(tmp_path: Path) -> None:
+    src = _tree(tmp_path / "src")
+    with pytest.raises(PackagingError, match="write the zip outside the source folder"):
+        build_zip(src, src / "pkg" / "lambda.zip")
+    assert not (src / "pkg" / "lambda.zip").exists()
+    (tmp_path / "out").mkdir()
+    with pytest.raises(PackagingError, match="is a directory; pass the zip's file path"):
+        build_zip(src, tmp_path / "out")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import shutil
 import signal
@@ -16,24 +17,37 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
+from . import cli_args
 from .cli_sweep import add_parser as add_sweep_parser
 from .cli_views import add_parsers as add_view_parsers
+from .emulator.event_log import DEFAULT_EVENT_LOG_BYTES
 from .harness.emulator_process import EmulatorError
 from .target import TargetError, current_target
 
 STATE_DIR = Path(os.environ.get("ASYNCDLQ_STATE_DIR", ".asyncdlq"))
+_MB = 1024 * 1024
 
 
 def _time_scale(text: str) -> float:
     from .harness.emulator_process import EmulatorError, parse_time_scale
 
     try:
-        return parse_time_scale(text)
-    except EmulatorError:
+        value = parse_time_scale(text)
+        if not math.isfinite(value):
+            raise EmulatorError(text)
+        return value
+    except (EmulatorError, OverflowError):
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a positive number; use e.g. 1 (AWS timing) or 1/60 (a minute "
             "per second)"
         ) from None
+
+
+def _seed(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; e.g. 42") from None
 
 
 def _rate(text: str) -> float:
@@ -47,7 +61,8 @@ def _rate(text: str) -> float:
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:
-    from .emulator.server import EmulatorServer
+    from .emulator.request_guard import exposure_warning
+    from .emulator.server import BindError, EmulatorServer
 
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
@@ -62,8 +77,14 @@ def cmd_emulator(args: argparse.Namespace) -> int:
             args.async_payload_limit,
             duplicate_rate=args.duplicate_rate,
             seed=args.seed,
+            cors_origins=args.cors_origin,
+            allow_moto_api=args.allow_moto_api,
+            allowed_hosts=args.allow_host,
+            # This process runs only the emulator: it may adopt the orphans handlers leave.
+            adopt_orphans=True,
+            **_bounds(args),
         )
-    except OSError as exc:
+    except (BindError, OSError) as exc:
         print(
             f"asyncdlq emulator: cannot listen on {args.host}:{args.port}: {exc.strerror}; "
             "stop whatever uses that port or pass --port",
@@ -76,20 +97,33 @@ def cmd_emulator(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    warning = exposure_warning(server.host, server.port)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     if args.exit_with_pid:
         _stop_when_gone(args.exit_with_pid, server.request_stop)
     if args.ready_file:
         # Written whole and renamed, so a reader never sees half a file.
         ready = {"endpoint": server.endpoint_url, "pid": os.getpid()}
         partial = args.ready_file.with_name(args.ready_file.name + ".partial")
-        partial.write_text(json.dumps(ready))
-        partial.replace(args.ready_file)
+        try:
+            partial.write_text(json.dumps(ready))
+            partial.replace(args.ready_file)
+        except OSError as exc:
+            print(
+                f"asyncdlq emulator: cannot write --ready-file {args.ready_file}: "
+                f"{exc.strerror}; pass a path in a writable directory",
+                file=sys.stderr,
+            )
+            server.stop()
+            return 2
     print(
         f"asyncdlq emulator listening on {server.endpoint_url} "
         f"(time scale {args.time_scale:g}, pid {os.getpid()})",
         flush=True,
     )
     server.serve_forever()
+    _quiet_second_signal()
     pending = server.stop()
     for event in pending:
         print(
@@ -98,7 +132,36 @@ def cmd_emulator(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print("asyncdlq emulator stopped", flush=True)
+    # Nothing is left to stop. Python resets handlers it installed to the default (death by the
+    # signal) early in its exit, and tearing moto down takes a while after that; an ignored
+    # signal stays ignored, so a late Ctrl-C cannot turn a clean stop into a kill.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     return 0
+
+
+def _bounds(args: argparse.Namespace) -> dict[str, float | int]:
+    """The resource bounds given on the command line; the rest keep the emulator's defaults."""
+    bounds: dict[str, float | int] = {}
+    if args.idle_timeout is not None:
+        bounds["idle_timeout_s"] = args.idle_timeout
+    if args.event_log_mb is not None:
+        bounds["event_log_bytes"] = int(args.event_log_mb * _MB)
+    return bounds
+
+
+def _quiet_second_signal() -> None:
+    """A second Ctrl-C or SIGTERM while stopping: say so once, no KeyboardInterrupt traceback."""
+    said = False
+
+    def again(signum: int, _frame: object) -> None:
+        nonlocal said
+        if not said:
+            said = True
+            print("asyncdlq emulator: already stopping", file=sys.stderr, flush=True)
+
+    signal.signal(signal.SIGTERM, again)
+    signal.signal(signal.SIGINT, again)
 
 
 def _stop_when_gone(pid: int, stop: Callable[[], None]) -> None:
@@ -121,9 +184,20 @@ def _stop_when_gone(pid: int, stop: Callable[[], None]) -> None:
 
 
 def cmd_package(args: argparse.Namespace) -> int:
-    from .packaging import build_zip
+    from .packaging import PackagingError, build_zip
 
-    out = build_zip(args.source, args.output)
+    try:
+        out = build_zip(args.source, args.output)
+    except PackagingError as exc:
+        print(f"asyncdlq package: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(
+            f"asyncdlq package: {exc.filename or args.output}: {exc.strerror}; check that the "
+            "source is readable and the output's directory writable",
+            file=sys.stderr,
+        )
+        return 1
     print(f"packaged {args.source} -> {out}")
     return 0
 
@@ -236,12 +310,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="asyncdlq", description=__doc__)
+    parser = cli_args.OneLineParser(prog="asyncdlq", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("emulator", help="run the local AWS emulator in the foreground")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=4599)
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1); any other lets whoever reaches the port "
+        "run code on this machine",
+    )
+    p.add_argument("--port", type=cli_args.port, default=4599, help="0-65535, 0 picks a free port")
     p.add_argument(
         "--time-scale",
         type=_time_scale,
@@ -250,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--async-payload-limit",
-        type=int,
+        type=cli_args.positive_int("262144"),
         default=None,
         help="bytes accepted by an Event invoke (default 1048576, AWS since Oct 2025)",
     )
@@ -261,19 +340,59 @@ def build_parser() -> argparse.ArgumentParser:
         help="share of async events delivered twice, to test a handler's idempotency "
         "(AWS delivers at least once); default 0",
     )
-    p.add_argument("--seed", type=int, default=None, help="makes --duplicate-rate repeatable")
+    p.add_argument("--seed", type=_seed, default=None, help="makes --duplicate-rate repeatable")
+    p.add_argument(
+        "--idle-timeout",
+        type=cli_args.positive_number("300"),
+        default=None,
+        metavar="SECONDS",
+        help="how long an idle execution environment is kept before it is retired",
+    )
+    p.add_argument(
+        "--event-log-mb",
+        type=cli_args.non_negative_number("64"),
+        default=None,
+        metavar="MB",
+        help=f"memory budget of the event log kept for introspection (default "
+        f"{DEFAULT_EVENT_LOG_BYTES // _MB} MB): over it, finished events lose their payloads, "
+        "then go; pending events are always kept",
+    )
     p.add_argument("--verbose", action="store_true", help="log every request")
     p.add_argument(
         "--exit-with-pid",
-        type=int,
+        type=cli_args.running_pid,
         default=None,
         help="stop once this process has ended (the test run that started the emulator)",
     )
     p.add_argument(
         "--ready-file",
-        type=Path,
+        type=cli_args.writable_file,
         default=None,
         help="write {endpoint, pid} as JSON here once listening (with --port 0: the chosen port)",
+    )
+    p.add_argument(
+        "--cors-origin",
+        type=cli_args.origin,
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="let the web page at this origin (e.g. http://localhost:3000) call the emulator; "
+        "repeatable. Without it no page can",
+    )
+    p.add_argument(
+        "--allow-host",
+        type=cli_args.host_name,
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests for this host name (loopback names and the listening "
+        "address always work); repeatable",
+    )
+    p.add_argument(
+        "--allow-moto-api",
+        action="store_true",
+        help="serve moto's own /moto-api/ (recorder, dashboard, seeding); off by default, "
+        "POST /moto-api/reset always works",
     )
     p.set_defaults(func=cmd_emulator)
 
@@ -310,12 +429,15 @@ def main(argv: list[str] | None = None) -> int:
         # a first argument that looks like an option (`asyncdlq terraform -chdir=dir init`).
         args = argparse.Namespace(func=cmd_terraform, args=argv[1:])
     else:
-        args = build_parser().parse_args(argv)
+        args = cli_args.parse(build_parser(), argv)
     try:
         return int(args.func(args))
     except (TargetError, EmulatorError) as exc:
         print(f"asyncdlq: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("asyncdlq: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

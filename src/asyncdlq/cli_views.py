@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from . import cli_args
 from .harness import progress
 from .harness.aws import Clients, clients
 from .harness.invoker import InvokeError, invoke_async
@@ -299,9 +300,21 @@ def cmd_logs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _existing_queue(views: _Views, queue: str) -> None:
+    """A queue that is not there is an error, not an empty queue."""
+    try:
+        views.c.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    except views.c.sqs.exceptions.QueueDoesNotExist:
+        where = f"TARGET={views.target.name}"
+        raise ViewError(
+            f"no queue {queue} on {where}: check --queue-url or run `make apply`"
+        ) from None
+
+
 def cmd_dlq(args: argparse.Namespace) -> int:
     views = _Views()
     queue = args.queue_url or views.output("dlq_url", "--queue-url")
+    _existing_queue(views, queue)
     reader = MessageReader(views.c.sqs, progress=_out)
     deadline = _deadline(args.timeout)
     shown: set[str] = set()
@@ -371,6 +384,9 @@ def _one_line_errors(command: Callable[[argparse.Namespace], int]) -> Callable[.
     return run
 
 
+_seconds = cli_args.positive_number("30")
+
+
 def add_parsers(subparsers: Any) -> None:
     """Add invoke, logs, dlq and timeline to ``asyncdlq``'s subcommands."""
     function_help = "the function (default: function_name of the stack `make apply` deployed)"
@@ -391,7 +407,7 @@ def add_parsers(subparsers: Any) -> None:
         help="--wait: where the message arrives (default: the function's SQS DLQ and destinations)",
     )
     p.add_argument(
-        "--timeout", type=float, default=None, help="--wait: give up after this many seconds"
+        "--timeout", type=_seconds, default=None, help="--wait: give up after this many seconds"
     )
     p.set_defaults(func=_one_line_errors(cmd_invoke))
 
@@ -400,16 +416,24 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--request-id", help="only this request, attempt by attempt")
     p.add_argument("--follow", action="store_true", help="keep printing new lines")
     p.add_argument(
-        "--since", type=float, default=3600, help="seconds back to start from (default 3600)"
+        "--since",
+        type=cli_args.non_negative_number("3600"),
+        default=3600,
+        help="seconds back to start from (default 3600)",
     )
-    p.add_argument("--timeout", type=float, default=None, help=timeout_help)
+    p.add_argument("--timeout", type=_seconds, default=None, help=timeout_help)
     p.set_defaults(func=_one_line_errors(cmd_logs))
 
     p = subparsers.add_parser("dlq", help="what the dead-letter queue holds (peeked, not consumed)")
     p.add_argument("--queue-url", help="the queue (default: dlq_url of the deployed stack)")
     p.add_argument("--watch", action="store_true", help="keep printing messages as they arrive")
-    p.add_argument("--max", type=int, default=100, help="at most this many messages a look")
-    p.add_argument("--timeout", type=float, default=None, help=timeout_help)
+    p.add_argument(
+        "--max",
+        type=cli_args.positive_int("100"),
+        default=100,
+        help="at most this many messages a look (default 100)",
+    )
+    p.add_argument("--timeout", type=_seconds, default=None, help=timeout_help)
     p.set_defaults(func=_one_line_errors(cmd_dlq))
 
     p = subparsers.add_parser("timeline", help="one request's attempts, retry delays and message")

@@ -34,6 +34,13 @@ def build_zip(source_dir: str | os.PathLike[str], output: str | os.PathLike[str]
     src, out = Path(source_dir), Path(output)
     if not src.is_dir():
         raise PackagingError(f"{src} is not a directory; point source_dir at the handler's folder")
+    if out.resolve().is_relative_to(src.resolve()):
+        # The next build would zip the previous zip into itself.
+        raise PackagingError(f"{out} is inside {src}; write the zip outside the source folder")
+    if out.is_dir():
+        raise PackagingError(
+            f"{out} is a directory; pass the zip's file path, e.g. {out}/lambda.zip"
+        )
     files = _source_files(src)
     if not files:
         raise PackagingError(f"{src} has no files to package; add the handler module there")

@@ -184,3 +184,45 @@ def test_sns_dead_letter_gets_the_payload_and_the_attributes_in_sns_form(aws, em
         "ErrorCode": {"Type": "Number", "Value": "200"},
         "ErrorMessage": {"Type": "String", "Value": "Something went wrong"},
     }
+
+
+def test_an_error_inside_the_emulator_is_retried_then_dead_lettered_never_dropped(
+    aws, emulator, deploy, monkeypatch
+) -> None:
+    import urllib.request
+    import zipfile
+
+    from .test_destinations import _queue
+
+    fn = deploy(FAILING)
+    url, arn = _queue(aws, f"{fn.name}-failed")
+    aws.client("lambda").put_function_event_invoke_config(
+        FunctionName=fn.name,
+        MaximumEventAgeInSeconds=60,
+        DestinationConfig={"OnFailure": {"Destination": arn}},
+    )
+    pool = emulator.emulator.pool
+    real_acquire = pool.acquire
+
+    def acquire(spec, limit=None):
+        if spec.function_name == fn.name:  # a worker that cannot start: the emulator's fault
+            raise zipfile.BadZipFile("File is not a zip file")
+        return real_acquire(spec, limit)
+
+    monkeypatch.setattr(pool, "acquire", acquire)
+    payload = b'{"key1": "value1"}'
+    request_id = invoke_event(aws, fn.name, payload)
+    event = wait_outcome(emulator, request_id)
+    assert event.outcome == "EventAgeExceeded" and event.attempts == []
+    assert event.system_errors >= 2 and event.last_system_error.startswith("BadZipFile")
+    (dead,) = dlq_messages(aws, fn.queue_url, 1)
+    assert dead["Body"].encode() == payload
+    assert dead["MessageAttributes"]["RequestID"]["StringValue"] == request_id
+    record = json.loads(dlq_messages(aws, url, 1)[0]["Body"])
+    assert record["requestContext"]["condition"] == "EventAgeExceeded"
+    assert record["requestContext"]["approximateInvokeCount"] == 0
+    with urllib.request.urlopen(f"{aws.endpoint_url}/_asyncdlq/invocations", timeout=5) as r:
+        listed = json.loads(r.read())["invocations"]
+    (shown,) = [i for i in listed if i["request_id"] == request_id]
+    assert shown["system_errors"] == event.system_errors
+    assert shown["last_system_error"] == "BadZipFile: File is not a zip file"

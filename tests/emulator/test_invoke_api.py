@@ -201,3 +201,82 @@ def test_a_handler_calls_aws_through_the_emulator_with_the_runtimes_boto3(aws, d
     assert response["Payload"].read() == b'"sent"', response.get("FunctionError")
     got = aws.client("sqs").receive_message(QueueUrl=fn.queue_url, WaitTimeSeconds=1)
     assert got["Messages"][0]["Body"] == "from inside"
+
+
+# -- code and environment refused where AWS refuses them (docs/aws-behaviour.md, "Limits") -----
+
+NOT_A_ZIP = "Could not unzip uploaded file. Please check your file, then try to upload again."
+
+
+def _create(aws, deploy_role: str, **extra):
+    return aws.client("lambda").create_function(
+        FunctionName=f"fn-{uuid.uuid4().hex[:8]}",
+        Runtime="python3.12",
+        Role=deploy_role,
+        Handler="handler.lambda_handler",
+        **extra,
+    )
+
+
+@pytest.fixture
+def role(aws) -> str:
+    return aws.client("iam").create_role(
+        RoleName=f"r-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument="{}"
+    )["Role"]["Arn"]
+
+
+def test_code_that_is_not_a_zip_is_refused_at_create_and_update(aws, deploy, role) -> None:
+    with pytest.raises(ClientError) as caught:
+        _create(aws, role, Code={"ZipFile": b"not a zip"})
+    assert caught.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert caught.value.response["Error"]["Message"] == NOT_A_ZIP
+    fn = deploy(SUCCEEDING)
+    with pytest.raises(ClientError) as caught:
+        aws.client("lambda").update_function_code(FunctionName=fn.name, ZipFile=b"PK\x03\x04junk")
+    assert caught.value.response["Error"]["Message"] == NOT_A_ZIP
+    # the function keeps its code and still runs
+    assert (
+        aws.client("lambda").invoke(FunctionName=fn.name, Payload=b'{"key1": 7}')["Payload"].read()
+        == b"7"
+    )
+
+
+def test_reserved_environment_keys_are_refused_at_create_and_update(aws, deploy, role) -> None:
+    from .conftest import zip_source
+
+    with pytest.raises(ClientError) as caught:
+        _create(
+            aws,
+            role,
+            Code={"ZipFile": zip_source(SUCCEEDING)},
+            Environment={"Variables": {"AWS_REGION": "x", "MINE": "1", "AWS_ACCESS_KEY_ID": "k"}},
+        )
+    assert caught.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert caught.value.response["Error"]["Message"] == (
+        "Lambda was unable to configure your environment variables because the environment "
+        "variables you have provided contains reserved keys that are currently not supported for "
+        "modification. Reserved keys used in this request: AWS_REGION, AWS_ACCESS_KEY_ID"
+    )
+    fn = deploy(SUCCEEDING, env={"TZ": "Europe/Paris", "MINE": "1"})  # TZ stays settable
+    with pytest.raises(ClientError) as caught:
+        aws.client("lambda").update_function_configuration(
+            FunctionName=fn.name, Environment={"Variables": {"AWS_LAMBDA_FUNCTION_NAME": "x"}}
+        )
+    assert caught.value.response["Error"]["Message"].endswith(
+        "Reserved keys used in this request: AWS_LAMBDA_FUNCTION_NAME"
+    )
+    variables = aws.client("lambda").get_function_configuration(FunctionName=fn.name)
+    assert variables["Environment"]["Variables"] == {"TZ": "Europe/Paris", "MINE": "1"}
+
+
+@pytest.mark.parametrize("payload", [b'{"k": "\xff\xfe"}', "{}".encode("utf-16")])
+def test_a_payload_that_is_not_utf8_is_invalid_request_content(aws, deploy, payload) -> None:
+    fn = deploy(SUCCEEDING)
+    with pytest.raises(ClientError) as caught:
+        aws.client("lambda").invoke(FunctionName=fn.name, InvocationType="Event", Payload=payload)
+    error = caught.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error["Error"]["Code"] == "InvalidRequestContentException"
+    assert error["Error"]["Message"].startswith(
+        "Could not parse request body into json: Could not parse payload into json: Invalid UTF-8"
+    )

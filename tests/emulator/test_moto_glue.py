@@ -126,3 +126,101 @@ def test_a_burst_into_one_queue_stays_fast(emulator, aws) -> None:
         QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
     )
     assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "2000"
+
+
+def test_sqs_index_internals_keep_their_shape() -> None:
+    """Everything moto_sqs.py and sqs_queue_index.py rely on in moto's SQS."""
+    import threading
+
+    from moto.core import base_backend
+    from moto.moto_api._internal import mock_random
+    from moto.sqs import exceptions, responses, urls
+    from moto.sqs import models as m
+
+    for name in ("unix_time", "unix_time_millis", "generate_receipt_handle"):
+        assert callable(getattr(m, name)), name
+    # The module names moto_sqs swaps are the ones moto's code calls at run time.
+    assert "generate_receipt_handle()" in inspect.getsource(m.Message.mark_received)
+    assert "camelcase_to_underscores(attribute)" in inspect.getsource(m.Queue.attributes.fget)
+    assert "unix_time_millis()" in inspect.getsource(m.Message.visible.fget)
+    assert "unix_time_millis()" in inspect.getsource(m.Message.delayed.fget)
+    assert _params(m._filter_message_attributes) == ["message", "input_message_attributes"]
+    assert callable(mock_random.randbytes)
+    assert isinstance(base_backend.backend_lock, type(threading.RLock()))
+    assert isinstance(base_backend.BaseBackend._url_module, property)
+    assert "self.__class__.__module__" in inspect.getsource(
+        base_backend.BaseBackend._url_module.fget
+    )
+    assert urls.url_paths and urls.url_bases
+    assert issubclass(exceptions.ReceiptHandleIsInvalid, exceptions.SQSException)
+    assert issubclass(exceptions.InvalidParameterValue, exceptions.SQSException)
+    assert (
+        m.sqs_backends.backend is m.SQSBackend or m.sqs_backends.backend.__mro__[1] is m.SQSBackend
+    )
+    assert "backend=self.backend" in inspect.getsource(base_backend.BackendDict)
+    assert "self.backend(region_name" in inspect.getsource(base_backend.AccountSpecificBackend)
+
+    queue_init = inspect.getsource(m.Queue.__init__)
+    # moto assigns the list before the lock (IndexedQueue creates its lock first).
+    assert queue_init.index("self._messages: list") < queue_init.index("self._messages_lock =")
+    for attr in ("deleted_messages", "dead_letter_queue", "fifo_queue", "_pending_messages"):
+        assert f"self.{attr}" in queue_init, attr
+    for prop in (
+        "messages",
+        "pending_messages",
+        "approximate_number_of_messages",
+        "approximate_number_of_messages_not_visible",
+        "approximate_number_of_messages_delayed",
+    ):
+        assert isinstance(getattr(m.Queue, prop), property), prop
+    add = inspect.getsource(m.Queue.add_message)
+    assert add.index("with self._messages_lock:") < add.index("self._messages.append(message)")
+    assert _params(m.Queue.delete_message) == ["self", "receipt_handle"]
+    assert _params(m.Queue.wait_for_messages) == ["self", "timeout"]
+    assert "queue._messages = []" in inspect.getsource(m.SQSBackend.purge_queue)
+    assert "queue.delete_message(receipt_handle)" in inspect.getsource(m.SQSBackend.delete_message)
+    assert "self.delete_message(" in inspect.getsource(m.SQSBackend.delete_message_batch)
+    assert "self.change_message_visibility(" in inspect.getsource(
+        m.SQSBackend.change_message_visibility_batch
+    )
+    assert _params(m.SQSBackend.create_queue) == ["self", "name", "tags", "kwargs"]
+    assert _params(m.SQSBackend.receive_message) == [
+        "self",
+        "queue_name",
+        "count",
+        "wait_seconds_timeout",
+        "visibility_timeout",
+        "message_attribute_names",
+    ]
+    assert _params(m.SQSBackend.change_message_visibility) == [
+        "self",
+        "queue_name",
+        "receipt_handle",
+        "visibility_timeout",
+    ]
+    assert "self.sqs_backend.receive_message(" in inspect.getsource(
+        responses.SQSResponse.receive_message
+    )
+
+    message = m.Message("id", "body")
+    for attr in (
+        "visible_at",
+        "delayed_until",
+        "sent_timestamp",
+        "receipt_handle",
+        "approximate_receive_count",
+        "approximate_first_receive_timestamp",
+        "message_attributes",
+    ):
+        assert hasattr(message, attr), attr
+    for prop in ("visible", "delayed", "all_receipt_handles"):
+        assert isinstance(getattr(m.Message, prop), property), prop
+    # moto_sqs copies a received message without BaseModel.__new__, which tracks instances.
+    from moto.core.common_models import BaseModel
+
+    assert "cls.instances_tracked.append(instance)" in inspect.getsource(BaseModel.__new__)
+    assert "_filter_message_attributes(message_copy" in inspect.getsource(
+        m.SQSBackend.receive_message
+    )
+    assert _params(m.Message.mark_received) == ["self", "visibility_timeout"]
+    assert _params(m.Message.change_visibility) == ["self", "visibility_timeout"]

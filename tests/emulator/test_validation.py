@@ -245,3 +245,46 @@ def test_dead_letter_of_another_service(arn: str) -> None:
     with pytest.raises(InvalidParameterValueException) as err:
         validation.validate_dead_letter_arn(arn)
     assert err.value.message == f"Invalid dead letter queue ARN: {arn}"
+
+
+# -- ARNs that name no resource (docs/aws-behaviour.md, "Request validation and error shapes") --
+
+NAMELESS = [
+    "arn:aws:sqs:::",
+    f"arn:aws:sqs:us-east-1:{ACCOUNT}:",
+    "arn:aws:sns:::",
+    f"arn:aws:sns:us-east-1:{ACCOUNT}:",
+    f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:",
+]
+
+
+@pytest.mark.parametrize("arn", NAMELESS)
+def test_destinations_that_name_nothing_are_invalid(arn: str) -> None:
+    # everything_exists: the refusal must come from the ARN itself, not a look-up
+    code, message = error_of(on_failure(arn))
+    assert (code, message) == (
+        "InvalidParameterValueException",
+        f"The destination ARN {arn} is invalid.",
+    )
+
+
+@pytest.mark.parametrize("arn", NAMELESS[:4])
+def test_dead_letter_targets_that_name_nothing_are_invalid(arn: str) -> None:
+    with pytest.raises(InvalidParameterValueException) as err:
+        validation.validate_dead_letter_arn(arn)
+    assert err.value.message == f"Invalid dead letter queue ARN: {arn}"
+
+
+def test_a_nameless_destination_is_refused_over_the_api(aws: Aws, deploy: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    fn = deploy(SUCCEEDING)
+    with pytest.raises(ClientError) as caught:
+        aws.client("lambda").put_function_event_invoke_config(
+            FunctionName=fn.name,
+            DestinationConfig={"OnFailure": {"Destination": "arn:aws:sqs:::"}},
+        )
+    assert (
+        caught.value.response["Error"]["Message"]
+        == "The destination ARN arn:aws:sqs::: is invalid."
+    )

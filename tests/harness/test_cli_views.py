@@ -194,3 +194,12 @@ def test_errors_are_one_line_with_what_to_do(run, deploy, deployed_stack) -> Non
         2,
         "asyncdlq dlq: the deployed stack has no output dlq_url; pass --queue-url\n",
     )
+
+
+def test_dlq_of_a_queue_that_does_not_exist_is_an_error(run, emulator) -> None:
+    missing = f"{emulator.endpoint_url}/000000000000/no-such-queue"
+    code, out, err = run("dlq", "--queue-url", missing)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"asyncdlq dlq: no queue {missing} on TARGET=local: check --queue-url or run `make apply`\n"
+    )

@@ -6,8 +6,10 @@ start_background runs its real Popen / health-wait / pid-file / stop code paths.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
 import stat
 import subprocess
@@ -22,16 +24,31 @@ from typing import Callable
 import pytest
 
 from asyncdlq.harness import emulator_process as ep
+from asyncdlq.harness import progress
 
 FAKE_EMULATOR = textwrap.dedent(
     """
-    import http.server, json, os, signal, sys, time
+    import http.server, json, os, signal, subprocess, sys, time
 
     args = sys.argv[1:]
     assert args[:3] == ["-m", "asyncdlq", "emulator"], args
     opts = dict(zip(args[3::2], args[4::2]))
     mode = os.environ.get("FAKE_EMULATOR_MODE", "ok")
     print("fake emulator", mode, opts, flush=True)
+    endpoint = f"http://{opts['--host']}:{opts['--port']}"
+    if "--ready-file" in opts:
+        with open(opts["--ready-file"], "w") as ready:
+            json.dump({"endpoint": endpoint, "pid": os.getpid()}, ready)
+    if mode == "leaves_children":
+        # What a broken emulator would leave when it dies of SIGTERM: a worker in a session of
+        # its own that ignores SIGTERM, and a handler's child that left the tree altogether.
+        ignore = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"
+        worker = subprocess.Popen([sys.executable, "-c", ignore], start_new_session=True)
+        handler_env = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "AWS_LAMBDA_FUNCTION_NAME": "f"}
+        out = os.environ["FAKE_CHILDREN_FILE"]
+        subprocess.run(["sh", "-c", f"setsid sleep 601 & echo $! > {out}.escaped"], env=handler_env)
+        with open(out, "w") as pids:
+            pids.write(f"{worker.pid} {open(out + '.escaped').read().strip()}")
     if mode == "die":
         print("boom: cannot bind", file=sys.stderr, flush=True)
         sys.exit(3)
@@ -216,6 +233,41 @@ def test_stop_kills_an_emulator_that_ignores_sigterm(
     assert time.monotonic() - started < 5
     assert not _alive(pid)
     assert ep.stop(tmp_path) is False  # nothing left to stop
+
+
+def test_stop_leaves_nothing_the_emulator_started(
+    endpoint: str,
+    tmp_path: Path,
+    fake_python: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_python("leaves_children")
+    lines: list[str] = []
+    previous = progress.set_writer(lines.append)
+    children_file = tmp_path / "children"
+    monkeypatch.setenv("FAKE_CHILDREN_FILE", str(children_file))
+    state = tmp_path / "state"
+    pid = ep.start_background(endpoint, time_scale=1.0, state_dir=state)
+    deadline = time.monotonic() + 30
+    while not children_file.exists() or len(children_file.read_text().split()) < 2:
+        assert time.monotonic() < deadline, "the stand-in did not start its children"
+        time.sleep(0.05)
+    worker, escaped = (int(text) for text in children_file.read_text().split())
+    assert _alive(worker) and _alive(escaped)
+    try:
+        assert ep.stop(state) is True
+        assert not _alive(pid)
+        assert not _alive(worker), "a worker that ignored SIGTERM outlived stop()"
+        assert not _alive(escaped), "a handler's setsid child outlived stop()"
+        said = "\n".join(lines)
+        assert f"emulator (pid {pid}) stopped" in said
+        assert "killed 2 process(es) it left running" in said
+        assert "none of the" in said
+    finally:
+        progress.set_writer(previous)
+        for child in (worker, escaped):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
 
 
 def test_an_emulator_that_dies_at_start_shows_its_log(

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from asyncdlq.harness import process_sweep
 from asyncdlq.packaging import build_zip
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,6 +64,41 @@ def _leftovers(aws: Any, prefix: str) -> list[str]:
     return sorted(name for name in left if prefix in name)
 
 
+def _processes_of(run: InnerRun) -> list[str]:
+    """Live processes started by the inner run (its pytest processes, their terraform and
+    provider plugins, anything those started): all inherit the run's own ASYNCDLQ_STATE_DIR, which
+    no other test's processes carry. A process that dropped its environment would escape this, so
+    the inner pytest's own process tree is checked too (see ``_tree``)."""
+    state_dir = run.env["ASYNCDLQ_STATE_DIR"]
+    found = process_sweep.marked("ASYNCDLQ_STATE_DIR", state_dir)
+    return [f"{p.pid} {p.name}: {' '.join(process_sweep.cmdline_of(p.pid))[:200]}" for p in found]
+
+
+def _assert_nothing_left(run: InnerRun, tree: set[process_sweep.ProcessInfo]) -> None:
+    """No process of the run is alive: neither one found by its environment marker nor one of the
+    inner pytest's descendants seen while it ran. A terraform-provider-aws that outlives its
+    terraform keeps the marker, whoever its parent has become; a short grace lets killed ones go."""
+    deadline = time.monotonic() + 10
+    while True:
+        left = _processes_of(run)
+        survivors = [p for p in tree if process_sweep.same_alive(p)]
+        if (not left and not survivors) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    described = left + [f"{p.pid} {p.name} (in the run's process tree)" for p in survivors]
+    assert described == [], "\n".join(described) + "\n" + run.text()
+
+
+class _TreeWatch:
+    """Collects every pid that was a descendant of the inner pytest while it ran."""
+
+    def __init__(self, root_pid: int) -> None:
+        self.root_pid, self.seen = root_pid, set[process_sweep.ProcessInfo]()
+
+    def poll(self) -> None:
+        self.seen.update(process_sweep.descendants(self.root_pid))
+
+
 class InnerRun:
     def __init__(self, root: Path, endpoint: str, dlq_arn: str, run_id: str) -> None:
         self.root, self.run_id = root, run_id
@@ -100,12 +136,25 @@ class InnerRun:
         return self.output.read_text(errors="replace")
 
 
-def _wait_until(predicate: Any, timeout_s: float, what: str, run: InnerRun) -> None:
+def _wait_until(
+    predicate: Any, timeout_s: float, what: str, run: InnerRun, watch: _TreeWatch | None = None
+) -> None:
     deadline = time.monotonic() + timeout_s
     while not predicate():
+        if watch is not None:
+            watch.poll()
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not happen within {timeout_s}s:\n{run.text()}")
         time.sleep(0.2)
+
+
+def _wait_exit(proc: subprocess.Popen[bytes], timeout_s: float, watch: _TreeWatch) -> int:
+    """The inner pytest's exit code, polling its tree meanwhile (teardown starts new terraforms)."""
+    deadline = time.monotonic() + timeout_s
+    while proc.poll() is None and time.monotonic() < deadline:
+        watch.poll()
+        time.sleep(0.2)
+    return proc.wait(timeout=1)
 
 
 @pytest.fixture
@@ -127,9 +176,15 @@ def test_ctrl_c_in_the_middle_of_apply_leaves_nothing(inner: InnerRun, aws: Any)
         return any(prefix in r["RoleName"] for r in iam.list_roles()["Roles"])
 
     # The role is created first; the function (5 s provider wait) is then in flight.
-    _wait_until(role_exists, 120, "the apply creating the role", inner)
+    watch = _TreeWatch(proc.pid)
+    _wait_until(role_exists, 120, "the apply creating the role", inner, watch)
+    watch.poll()
+    assert any(
+        "terraform-provi" in p.name
+        for p in process_sweep.marked("ASYNCDLQ_STATE_DIR", inner.env["ASYNCDLQ_STATE_DIR"])
+    ), "the marker does not find the running provider: the final check would prove nothing"
     proc.send_signal(signal.SIGINT)
-    code = proc.wait(timeout=180)
+    code = _wait_exit(proc, 180, watch)
     output = inner.text()
     assert code == 2, output  # pytest's "interrupted"
     # The interrupt landed while the apply ran: it started and never finished.
@@ -138,16 +193,23 @@ def test_ctrl_c_in_the_middle_of_apply_leaves_nothing(inner: InnerRun, aws: Any)
     assert "terraform destroy" in output
     assert _leftovers(aws, prefix) == [], output
     assert not list((inner.root / "state").glob("runs/*/pending/*")), output
+    _assert_nothing_left(inner, watch.seen)
 
 
 def test_sigterm_while_workers_wait_leaves_nothing(inner: InnerRun, aws: Any) -> None:
     prefix = f"adlq-{inner.run_id}"
     proc = inner.start("-n", "2", "-p", "xdist")
-    _wait_until(lambda: len(list(inner.markers.iterdir())) == 2, 240, "both workers waiting", inner)
+    watch = _TreeWatch(proc.pid)
+    _wait_until(
+        lambda: len(list(inner.markers.iterdir())) == 2, 240, "both workers waiting", inner, watch
+    )
     assert len(_leftovers(aws, prefix)) == 2 * 3, inner.text()  # function, role, group each
+    watch.poll()
+    assert len(watch.seen) >= 2, "the workers are not in the tree: the final check proves nothing"
     proc.send_signal(signal.SIGTERM)  # to the controller only, as a CI runner would
-    code = proc.wait(timeout=240)
+    code = _wait_exit(proc, 240, watch)
     output = inner.text()
     assert code != 0, output
     assert _leftovers(aws, prefix) == [], output
     assert not list((inner.root / "state").glob("runs/*/pending/*")), output
+    _assert_nothing_left(inner, watch.seen)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import gc
 import os
+import subprocess
+import sys
+import textwrap
 import time
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
+from asyncdlq.harness import process_sweep
 from asyncdlq.harness import stack as stack_module
 from asyncdlq.harness.stack import (
     Stack,
@@ -341,3 +345,63 @@ def test_unsupported_variable_types_are_refused(
     tfdir = write_config("typed", TYPED)
     with pytest.raises(TypeError, match="'size'"):
         Stack(tfdir, variables={"size": object()}, target=local_target, state_dir=state_dir)
+
+
+def test_nothing_of_terraforms_group_outlives_the_command(tmp_path: Path) -> None:
+    # A provider plugin runs in terraform's group; one still there after terraform ended (as
+    # after a SIGKILL of terraform) must not run on. A shell stands in for terraform here.
+    pidfile = tmp_path / "child.pid"
+    done = run_with_timeout(
+        ["sh", "-c", f"sleep 600 & echo $! > {pidfile}; echo ended"],
+        cwd=tmp_path,
+        env=dict(os.environ),
+        timeout_s=30,
+    )
+    assert done.returncode == 0 and done.stdout == "ended\n"
+    assert not _alive(int(pidfile.read_text())), "a process of terraform's group outlived it"
+
+
+def test_terraform_outlives_a_caller_that_dies_and_finishes_its_command(tmp_path: Path) -> None:
+    # An xdist worker may end (execnet calls os._exit) while its terraform runs. Output to a pipe
+    # would kill terraform with SIGPIPE at its next line, mid-command; it must finish instead.
+    # The stand-in waits for its caller ($PPID) to be gone before it writes anything.
+    started, finished = tmp_path / "started", tmp_path / "finished"
+    script = (
+        f"echo > {started}; while kill -0 $PPID 2>/dev/null; do sleep 0.05; done; "
+        f"echo more output; echo more on stderr >&2; echo yes > {finished}"
+    )
+    caller = textwrap.dedent(
+        f"""
+        import os
+        from asyncdlq.harness.stack import run_with_timeout
+        run_with_timeout(["sh", "-c", {script!r}], cwd={str(tmp_path)!r},
+                         env=dict(os.environ), timeout_s=120)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", caller])
+    deadline = time.monotonic() + 60
+    while not started.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "the command never started"
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 30
+    while not finished.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert finished.exists(), "the command died with its caller"
+    assert finished.read_text() == "yes\n"
+
+
+def test_every_terraform_carries_the_owner_marker(
+    write_config: WriteConfig, local_target: Target, state_dir: Path, tmp_path: Path
+) -> None:
+    tfdir = write_config("typed", TYPED)
+    work_root = tmp_path / "runs" / "abc" / "gw0"
+    stack = Stack(
+        tfdir,
+        variables={"name": "t", "size": 1, "enabled": True},
+        target=local_target,
+        state_dir=state_dir,
+        work_root=work_root,
+    )
+    assert stack.env[process_sweep.OWNER_ENV] == str(work_root.resolve())

@@ -3,12 +3,17 @@ left in the run's ledger are destroyed by whoever finishes the run."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
+from asyncdlq.harness import process_sweep, teardown
 from asyncdlq.harness.stack import Stack
 from asyncdlq.harness.teardown import (
     KEPT_MARK,
@@ -91,3 +96,42 @@ def test_stacks_a_dead_worker_left_are_destroyed_at_the_end_of_the_run(
     assert finish_pending(tmp_path / "run") == []
     assert (tmp_path / "tries.txt").read_text().split() == ["try"]
     assert Ledger(tmp_path / "run").stacks() == []
+
+
+def _marked_process(owner: Path, *, ignore_sigint: bool) -> subprocess.Popen[bytes]:
+    """A stand-in for a terraform left running by a dead worker: its own session, the marker."""
+    code = "import signal, time\n"
+    if ignore_sigint:
+        code += "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+    code += "time.sleep(600)\n"
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        env={**os.environ, process_sweep.OWNER_ENV: str(owner)},
+        start_new_session=True,
+    )
+
+
+def test_finishing_a_run_ends_the_processes_its_dead_workers_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(teardown, "DEFAULT_KILL_GRACE_S", 1.0)
+    run_dir = tmp_path / "runs" / "abc"
+    polite = _marked_process(run_dir / "gw0", ignore_sigint=False)
+    stubborn = _marked_process(run_dir / "gw1", ignore_sigint=True)
+    # Another run whose id starts like ours: not ours to end.
+    other = _marked_process(tmp_path / "runs" / "abcd" / "gw0", ignore_sigint=False)
+    try:
+        deadline = time.monotonic() + 30
+        while len(process_sweep.marked(process_sweep.OWNER_ENV, str(run_dir))) < 2:
+            assert time.monotonic() < deadline, "the stand-ins did not start"
+            time.sleep(0.05)
+        found = teardown.end_leftover_processes(run_dir, finish_s=0.5)
+        assert sorted(found) == sorted([polite.pid, stubborn.pid])
+        assert polite.wait(timeout=5) == -signal.SIGINT  # asked first, as terraform is
+        assert stubborn.wait(timeout=5) == -signal.SIGKILL
+        assert other.poll() is None
+        assert teardown.end_leftover_processes(run_dir, finish_s=0.5) == []
+    finally:
+        for proc in (polite, stubborn, other):
+            proc.kill()
+            proc.wait()

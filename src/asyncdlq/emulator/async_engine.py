@@ -1,118 +1,73 @@
-"""Lambda's asynchronous pipeline: the event queue, attempts, retries, event age, failure handling.
+"""Lambda's asynchronous pipeline: attempts, retries, event age and the outcome of every event.
 
 Timings follow facts §2: a retry starts about 60 s after attempt 1 ends and 120 s after attempt 2
 ends; a retry that would start after MaximumEventAgeInSeconds is not scheduled and the event fails
-at once with EventAgeExceeded. Throttles are retried with exponential backoff from 1 s up to 5 min,
-bounded only by the event age, and do not count as attempts. ``time_scale`` multiplies every delay
-and the age limit.
+at once with EventAgeExceeded. Throttles and errors of the emulator itself (AWS's system errors)
+are retried with exponential backoff from 1 s up to 5 min, bounded only by the event age, and do
+not count as attempts (docs/aws-behaviour.md, Service-side errors during an async attempt).
+``time_scale`` multiplies every delay and the age limit.
 
 Every accepted event ends in exactly one outcome: Success, RetriesExhausted, EventAgeExceeded,
-ZeroReservedConcurrency or FunctionDeleted; a delivery that fails is recorded and counted.
+ZeroReservedConcurrency or FunctionDeleted (or Reset, by moto's reset); a delivery that fails is
+recorded and counted. Each function has its own queue and attempt threads (function_lanes.py).
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import logging
 import os
 import random
 import threading
-import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from dataclasses import replace
+from typing import Callable
 
-from . import moto_glue, permissions
-from .delivery import (
-    AsyncInvoker,
-    DeliveryError,
-    invocation_record,
-    send_to_dead_letter,
-    send_to_destination,
+from .async_events import (
+    EVENT_AGE_EXCEEDED,
+    FUNCTION_DELETED,
+    RESET,
+    RETRIES_EXHAUSTED,
+    SUCCESS,
+    ZERO_RESERVED_CONCURRENCY,
+    AsyncEvent,
+    AsyncSettings,
 )
-from .runtime.spec import AttemptResult, FunctionSpec
+from .engine_services import EngineServices
+from .event_log import DEFAULT_EVENT_LOG_BYTES, EventLog
+from .function_lanes import FunctionLanes
+from .outcome_delivery import THROTTLES, OutcomeDelivery
+from .runtime.spec import FunctionSpec
 from .runtime.workers import Throttled
+
+__all__ = ["AsyncEngine", "AsyncEvent", "AsyncSettings", "EngineServices"]
 
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS_S = (60.0, 120.0)  # after the end of attempt 1, after the end of attempt 2
-THROTTLE_FIRST_DELAY_S = 1.0
-THROTTLE_MAX_DELAY_S = 300.0
+BACKOFF_FIRST_DELAY_S = 1.0  # throttles and system errors (facts §2)
+BACKOFF_MAX_DELAY_S = 300.0
+# Attempts of one function at once when it has no reserved concurrency. Each may start a worker
+# process; far more than the cores only makes a burst thrash (measured: 16 at once on 2 cores
+# made 4 clients slower than 1). Other functions have their own.
+DEFAULT_FUNCTION_CONCURRENCY = max(4, 2 * (os.cpu_count() or 2))
+_ERROR_TEXT_LIMIT = 1024
 
 
-@dataclass(frozen=True)
-class AsyncSettings:
-    """The function's error handling as it stands when an attempt ends."""
-
-    maximum_retry_attempts: int = 2
-    maximum_event_age_s: float = 21600
-    dead_letter_arn: str | None = None
-    on_success_arn: str | None = None
-    on_failure_arn: str | None = None
-    reserved_concurrency: int | None = None
-    role_arn: str | None = None  # deliveries are made with the execution role
-
-
-@dataclass
-class AsyncEvent:
-    request_id: str
-    account_id: str
-    region: str
-    function_name: str
-    qualifier: str
-    payload: bytes
-    received_at: float = field(default_factory=time.time)
-    duplicate: bool = False  # an extra delivery of an already accepted event (at least once)
-    attempts: list[AttemptResult] = field(default_factory=list)
-    throttles: int = 0
-    outcome: str | None = None
-    deliveries: list[dict[str, Any]] = field(default_factory=list)
-    finished_at: float | None = None
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "request_id": self.request_id,
-            "function_name": self.function_name,
-            "qualifier": self.qualifier,
-            "duplicate": self.duplicate,
-            "received_at": self.received_at,
-            "outcome": self.outcome,
-            "finished_at": self.finished_at,
-            "throttles": self.throttles,
-            "attempts": [
-                {
-                    "started_at": a.started_at,
-                    "ended_at": a.ended_at,
-                    "ok": a.ok,
-                    "error_type": a.error_type,
-                    "error_message": a.error_message,
-                    "log_stream": a.log_stream,
-                    "cold_start": a.cold_start,
-                }
-                for a in self.attempts
-            ],
-            "deliveries": self.deliveries,
-        }
-
-
-# Given an event, the function's current spec and async settings; None once it is deleted.
-Resolver = Callable[[AsyncEvent], "tuple[FunctionSpec, AsyncSettings] | None"]
-# Runs one attempt within the function's concurrency; raises Throttled when it is at its limit.
-Runner = Callable[[FunctionSpec, str, bytes, "int | None"], AttemptResult]
+def backoff_delay_s(requeues: int) -> float:
+    """The wait before dispatching again after the ``requeues``-th throttle or system error."""
+    return min(BACKOFF_FIRST_DELAY_S * 2 ** max(requeues - 1, 0), BACKOFF_MAX_DELAY_S)
 
 
 class AsyncEngine:
     def __init__(
         self,
-        resolve: Resolver,
-        run: Runner,
-        invoke_async: AsyncInvoker,
+        services: EngineServices,
         time_scale: float = 1.0,
         duplicate_rate: float = 0.0,
         seed: int | None = None,
-        max_workers: int | None = None,
+        function_concurrency: int = DEFAULT_FUNCTION_CONCURRENCY,
+        event_log_bytes: int = DEFAULT_EVENT_LOG_BYTES,
+        threaded: bool = True,
     ) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be > 0 (1 = AWS timing, 1/60 = a minute per second)")
@@ -121,194 +76,198 @@ class AsyncEngine:
         self.time_scale = time_scale
         self.duplicate_rate = duplicate_rate
         self._random = random.Random(seed)
-        self._resolve = resolve
-        self._run = run
-        self._invoke_async = invoke_async
-        # Attempts at once. Each may start a worker process; far more than the cores only makes
-        # a burst thrash (measured: 16 at once on 2 cores made 4 clients slower than 1).
-        workers = max_workers or max(4, 2 * (os.cpu_count() or 2))
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="attempt")
-        self._heap: list[tuple[float, int, AsyncEvent]] = []
-        self._seq = itertools.count()
-        self._cv = threading.Condition()
-        self._events: list[AsyncEvent] = []
-        self.counters: Counter[str] = Counter()
-        self._stopping = False
-        self._scheduler = threading.Thread(
-            target=self._schedule_loop, daemon=True, name="async-scheduler"
-        )
-        self._scheduler.start()
+        self._services = services
+        self._now: Callable[[], float] = services.now
+        self._log = EventLog(event_log_bytes)
+        self._delivery = OutcomeDelivery(services)
+        self._lanes = FunctionLanes(self.process, services.now, function_concurrency, threaded)
+        self._lock = threading.Lock()  # who gives an event its outcome; reset; stop
+        self._stopped = False
 
-    # -- intake -------------------------------------------------------------------------------
+    @property
+    def counters(self) -> Counter[str]:
+        return self._delivery.counters
+
+    @property
+    def event_log(self) -> EventLog:
+        return self._log
+
+    # -- intake ---------------------------------------------------------------------------------
     def submit(self, event: AsyncEvent) -> None:
+        event.received_at = self._now()
         copies = [event]
         if self.duplicate_rate and self._random.random() < self.duplicate_rate:
             copies.append(replace(event, duplicate=True, attempts=[], deliveries=[]))
-        with self._cv:
-            self._events.extend(copies)
-        now = time.time()
         for copy_ in copies:
-            self._schedule(copy_, now)
+            self._log.add(copy_)
+            self._schedule(copy_, event.received_at)
 
     def _schedule(self, event: AsyncEvent, due: float) -> None:
-        with self._cv:
-            heapq.heappush(self._heap, (due, next(self._seq), event))
-            self._cv.notify()
+        if not self._lanes.schedule(event.lane, event, due):
+            log.warning("async event %s left pending: the emulator is stopping", event.request_id)
 
-    def _schedule_loop(self) -> None:
-        while True:
-            with self._cv:
-                while not self._stopping and (not self._heap or self._heap[0][0] > time.time()):
-                    timeout = self._heap[0][0] - time.time() if self._heap else None
-                    self._cv.wait(timeout)
-                if self._stopping:
-                    return
-                _, _, event = heapq.heappop(self._heap)
-            self._executor.submit(self._attempt, event)
+    def take_next(self) -> tuple[float, AsyncEvent] | None:
+        """With ``threaded=False``: the earliest queued event and its due time; then ``process``."""
+        return self._lanes.take_next()
 
-    # -- one attempt and what follows --------------------------------------------------------
-    def _attempt(self, event: AsyncEvent) -> None:
+    # -- one dispatch of an event ---------------------------------------------------------------
+    def process(self, event: AsyncEvent) -> None:
+        """Run the event's next attempt (or end it); never lets an error lose the event."""
         try:
-            self._attempt_unguarded(event)
-        except Exception:  # never lose an event to a bug: record it and move on
-            log.exception("async event %s failed inside the emulator", event.request_id)
-            self._finish(event, "EmulatorError")
+            self._dispatch(event)
+        except Exception as exc:
+            self._system_error(event, exc, "in the engine's bookkeeping")
 
-    def _attempt_unguarded(self, event: AsyncEvent) -> None:
-        if event.outcome is not None:
-            return  # forgotten by a reset while it waited
-        resolved = self._resolve(event)
+    def _discarded(self, event: AsyncEvent) -> bool:
+        # An outcome (a reset's, too) or a stop: whatever this dispatch found out is dropped.
+        return self._stopped or event.outcome is not None
+
+    def _dispatch(self, event: AsyncEvent) -> None:
+        if self._discarded(event):
+            return
+        try:
+            resolved = self._services.resolve(event)
+        except Exception as exc:
+            self._system_error(event, exc, "resolving the function")
+            return
         if resolved is None:
-            self._finish(event, "FunctionDeleted")  # AWS discards a deleted function's events
+            self._conclude(event, FUNCTION_DELETED)  # AWS discards a deleted function's events
             return
+        event.resolved = resolved
         spec, settings = resolved
-        if settings.reserved_concurrency == 0:
-            self._fail(event, "ZeroReservedConcurrency", spec, settings)
+        reserved = settings.reserved_concurrency
+        self._lanes.set_cap(event.lane, max(self._lanes.default_cap, reserved or 0))
+        if self._age_s(event, self._now()) > settings.maximum_event_age_s * self.time_scale:
+            self._fail(event, EVENT_AGE_EXCEEDED, spec, settings)  # expired in the queue
+            return
+        if reserved == 0:
+            self._fail(event, ZERO_RESERVED_CONCURRENCY, spec, settings)
             return
         try:
-            result = self._run(spec, event.request_id, event.payload, settings.reserved_concurrency)
+            result = self._services.run(spec, event.request_id, event.payload, reserved)
         except Throttled:
-            self._retry_throttled(event, spec, settings)
+            if not self._discarded(event):
+                event.throttles += 1
+                self._delivery.count(spec.function_name, THROTTLES)
+                self._requeue(event)
+            return
+        except Exception as exc:
+            self._system_error(event, exc, "during the attempt")
+            return
+        if self._discarded(event):
+            log.info("async event %s: result discarded (reset or stop)", event.request_id)
             return
         event.attempts.append(result)
+        self._after_attempt(event, resolved)
+
+    def _after_attempt(self, event: AsyncEvent, before: tuple[FunctionSpec, AsyncSettings]) -> None:
         # Settings are read again after the attempt: an update meanwhile applies, as on AWS.
-        resolved = self._resolve(event)
+        try:
+            resolved = self._services.resolve(event)
+        except Exception:
+            log.exception(
+                "async event %s: settings unreadable, using the earlier", event.request_id
+            )
+            resolved = before
         if resolved is None:
-            self._finish(event, "FunctionDeleted")
+            self._conclude(event, FUNCTION_DELETED)
             return
+        event.resolved = resolved
         spec, settings = resolved
+        result = event.attempts[-1]
         if result.ok:
-            self._succeed(event, spec, settings)
+            self._conclude(event, SUCCESS, lambda: self._delivery.on_success(event, spec, settings))
             return
         made = len(event.attempts)
         if made > settings.maximum_retry_attempts:
-            self._fail(event, "RetriesExhausted", spec, settings)
+            self._fail(event, RETRIES_EXHAUSTED, spec, settings)
             return
-        next_start = result.ended_at + RETRY_DELAYS_S[made - 1] * self.time_scale
+        delay = RETRY_DELAYS_S[min(made, len(RETRY_DELAYS_S)) - 1]
+        next_start = result.ended_at + delay * self.time_scale
         if self._too_old(event, next_start, settings):
-            self._fail(event, "EventAgeExceeded", spec, settings)
+            self._fail(event, EVENT_AGE_EXCEEDED, spec, settings)
             return
         self._schedule(event, next_start)
 
-    def _retry_throttled(self, event: AsyncEvent, spec: FunctionSpec, settings: AsyncSettings):
-        event.throttles += 1
-        self.counters[f"{spec.function_name}:Throttles"] += 1
-        delay = min(THROTTLE_FIRST_DELAY_S * 2 ** (event.throttles - 1), THROTTLE_MAX_DELAY_S)
-        next_start = time.time() + delay * self.time_scale
+    # -- throttles and system errors: back to the queue with backoff ---------------------------
+    def _system_error(self, event: AsyncEvent, exc: Exception, where: str) -> None:
+        if self._discarded(event):
+            return
+        event.system_errors += 1
+        event.last_system_error = f"{type(exc).__name__}: {exc}"[:_ERROR_TEXT_LIMIT]
+        log.error(
+            "async event %s of %s: error inside the emulator %s; retried with backoff as AWS "
+            "retries a system error (%d so far)",
+            event.request_id,
+            event.function_name,
+            where,
+            event.system_errors,
+            exc_info=exc,
+        )
+        try:
+            self._requeue(event)
+        except Exception:
+            log.critical(
+                "async event %s not requeued: left pending", event.request_id, exc_info=True
+            )
+
+    def _requeue(self, event: AsyncEvent) -> None:
+        next_start = self._now() + backoff_delay_s(event.requeues()) * self.time_scale
+        settings = event.resolved[1] if event.resolved else AsyncSettings()
         if self._too_old(event, next_start, settings):
-            self._fail(event, "EventAgeExceeded", spec, settings)
+            self._expire(event)
         else:
             self._schedule(event, next_start)
 
+    def _expire(self, event: AsyncEvent) -> None:
+        """EventAgeExceeded after throttles or system errors, with the freshest settings."""
+        try:
+            resolved = self._services.resolve(event)
+        except Exception:
+            log.exception("async event %s: function unreadable at expiry", event.request_id)
+            resolved = event.resolved
+            if resolved is None:
+                log.error(
+                    "async event %s of %s: EventAgeExceeded, and its function could never be "
+                    "read, so no dead-letter queue or destination is known to deliver it to",
+                    event.request_id,
+                    event.function_name,
+                )
+                self._conclude(event, EVENT_AGE_EXCEEDED)
+                return
+        if resolved is None:
+            self._conclude(event, FUNCTION_DELETED)
+            return
+        self._fail(event, EVENT_AGE_EXCEEDED, *resolved)
+
+    @staticmethod
+    def _age_s(event: AsyncEvent, at: float) -> float:
+        return at - event.received_at
+
     def _too_old(self, event: AsyncEvent, next_start: float, settings: AsyncSettings) -> bool:
-        return next_start - event.received_at > settings.maximum_event_age_s * self.time_scale
+        return self._age_s(event, next_start) > settings.maximum_event_age_s * self.time_scale
 
     # -- outcomes -------------------------------------------------------------------------------
-    def _record(self, event: AsyncEvent, spec: FunctionSpec, condition: str) -> dict[str, Any]:
-        last = event.attempts[-1] if event.attempts else None
-        return invocation_record(
-            request_id=event.request_id,
-            function_arn=f"{spec.function_arn}:{event.qualifier}",
-            condition=condition,
-            attempts=len(event.attempts),
-            payload=event.payload,
-            response=last.payload if last else None,
-            function_error=None if last is None or last.ok else "Unhandled",
-            executed_version=spec.version,
-        )
-
-    def _succeed(self, event: AsyncEvent, spec: FunctionSpec, settings: AsyncSettings) -> None:
-        if settings.on_success_arn:
-            self._deliver_record(event, spec, settings, settings.on_success_arn, "Success", True)
-        self._finish(event, "Success")
-
     def _fail(
         self, event: AsyncEvent, condition: str, spec: FunctionSpec, settings: AsyncSettings
     ) -> None:
-        # With both a DLQ and an on-failure destination, both receive the event (facts §3).
-        if settings.dead_letter_arn:
-            self._deliver_dead_letter(event, spec, settings, settings.dead_letter_arn)
-        if settings.on_failure_arn:
-            self._deliver_record(event, spec, settings, settings.on_failure_arn, condition, False)
-        self._finish(event, condition)
+        self._conclude(
+            event, condition, lambda: self._delivery.on_failure(event, spec, settings, condition)
+        )
 
-    @staticmethod
-    def _check_role(spec: FunctionSpec, settings: AsyncSettings, target: str) -> None:
-        # The permission was checked at configuration time; it may have been removed since.
-        if settings.role_arn and not permissions.may_deliver(
-            spec.account_id, settings.role_arn, target
-        ):
-            raise DeliveryError(f"the execution role may no longer deliver to {target}")
-
-    def _deliver_dead_letter(
-        self, event: AsyncEvent, spec: FunctionSpec, settings: AsyncSettings, target: str
+    def _conclude(
+        self, event: AsyncEvent, outcome: str, deliver: Callable[[], None] | None = None
     ) -> None:
-        last = event.attempts[-1] if event.attempts else None
-        entry: dict[str, Any] = {"kind": "dead-letter", "target": target}
-        try:
-            self._check_role(spec, settings, target)
-            entry["message_id"] = send_to_dead_letter(
-                target, event.payload, event.request_id, last.error_message if last else None
-            )
-            entry["delivered"] = True
-        except DeliveryError as exc:
-            entry.update(delivered=False, error=str(exc))
-            self._count_failure(spec, "DeadLetterErrors", exc)
-        event.deliveries.append(entry)
-
-    def _deliver_record(
-        self,
-        event: AsyncEvent,
-        spec: FunctionSpec,
-        settings: AsyncSettings,
-        target: str,
-        condition: str,
-        success: bool,
-    ) -> None:
-        kind = "on-success" if success else "on-failure"
-        entry: dict[str, Any] = {"kind": kind, "target": target}
-        try:
-            self._check_role(spec, settings, target)
-            record = self._record(event, spec, condition)
-            entry["id"] = send_to_destination(target, record, success, self._invoke_async)
-            entry["delivered"] = True
-        except DeliveryError as exc:
-            entry.update(delivered=False, error=str(exc))
-            self._count_failure(spec, "DestinationDeliveryFailures", exc)
-        event.deliveries.append(entry)
-
-    def _count_failure(self, spec: FunctionSpec, metric: str, exc: Exception) -> None:
-        # AWS drops the event and counts it in this metric of the AWS/Lambda namespace.
-        log.warning("%s: %s", metric, exc)
-        self.counters[f"{spec.function_name}:{metric}"] += 1
-        try:
-            moto_glue.put_lambda_metric(spec.account_id, spec.region, spec.function_name, metric)
-        except Exception:  # the count in self.counters stands even if CloudWatch refuses it
-            log.exception("could not record %s in CloudWatch", metric)
-
-    def _finish(self, event: AsyncEvent, outcome: str) -> None:
-        event.outcome = outcome
-        event.finished_at = time.time()
+        """Give the event its one outcome, then send it on; a second caller does nothing."""
+        with self._lock:
+            if self._discarded(event):
+                return
+            event.outcome = outcome
+        if deliver is not None:
+            deliver()
+        event.finished_at = self._now()
+        event.resolved = None
+        self._log.finished(event)
         log.info(
             "async %s %s: %s after %d attempt(s)",
             event.function_name,
@@ -317,30 +276,34 @@ class AsyncEngine:
             len(event.attempts),
         )
 
-    # -- introspection, reset and shutdown ----------------------------------------------------
+    # -- introspection, reset and shutdown ------------------------------------------------------
     def events(self) -> list[AsyncEvent]:
-        with self._cv:
-            return list(self._events)
+        return self._log.events()
 
     def pending(self) -> list[AsyncEvent]:
-        return [e for e in self.events() if e.outcome is None]
+        return self._log.pending()
+
+    def function_threads(self, lane: str) -> int:
+        """Attempt threads the function's lane runs now (``AsyncEvent.lane`` names it)."""
+        return self._lanes.threads(lane)
 
     def reset(self) -> list[AsyncEvent]:
         """Forget every event (moto's reset); returns those that had no outcome yet."""
-        with self._cv:
-            pending = [e for e in self._events if e.outcome is None]
+        with self._lock:
+            self._lanes.clear()
+            pending = [e for e in self._log.clear() if e.outcome is None]
+            now = self._now()
             for event in pending:
-                event.outcome, event.finished_at = "Reset", time.time()
-            self._heap.clear()
-            self._events.clear()
-            self.counters.clear()
+                event.outcome, event.finished_at = RESET, now
+            self._delivery.counters.clear()
         return pending
 
     def shutdown(self) -> list[AsyncEvent]:
-        """Stop scheduling; return the events that had not reached an outcome."""
-        with self._cv:
-            self._stopping = True
-            self._cv.notify_all()
-        self._scheduler.join(timeout=5)
-        self._executor.shutdown(wait=False, cancel_futures=True)
-        return self.pending()
+        """Stop at once; return the events without an outcome, those being attempted included.
+
+        Attempts still running finish on their daemon threads and their results are dropped."""
+        with self._lock:
+            self._stopped = True
+            pending = self._log.pending()
+        self._lanes.stop()
+        return pending

@@ -7,10 +7,13 @@ moto creates Lambda backends itself (one per account and region), so they find t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from .async_engine import AsyncEngine, AsyncEvent
+from . import delivery, moto_glue, permissions
+from .async_engine import AsyncEngine, AsyncEvent, EngineServices
+from .event_log import DEFAULT_EVENT_LOG_BYTES
 from .runtime.spec import AttemptResult, FunctionSpec
-from .runtime.workers import WorkerPool
+from .runtime.workers import DEFAULT_IDLE_TIMEOUT_S, WorkerPool
 
 # Facts §1: the Event payload limit was 262144 bytes until Oct 2025 and is 1 MB since.
 DEFAULT_ASYNC_PAYLOAD_LIMIT = 1_048_576
@@ -23,21 +26,44 @@ class EmulatorConfig:
     async_payload_limit: int = DEFAULT_ASYNC_PAYLOAD_LIMIT
     duplicate_rate: float = 0.0  # share of async events delivered twice (idempotency testing)
     seed: int | None = None
+    # Introspection keeps finished events within this many bytes (payloads are dropped first).
+    event_log_bytes: int = DEFAULT_EVENT_LOG_BYTES
+    idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S  # a warm environment unused this long retires
+    # Only for a process that runs nothing but the emulator (the CLI): it adopts the orphans of
+    # handlers' double forks, so shutdown finds and kills them (WorkerPool).
+    adopt_orphans: bool = False
 
 
 class Emulator:
     def __init__(self, config: EmulatorConfig) -> None:
-        from .lambda_backend import resolve_async_event, submit_async
-
         self.config = config
-        self.pool = WorkerPool(config.endpoint_url)
+        self.pool = WorkerPool(
+            config.endpoint_url,
+            idle_timeout_s=config.idle_timeout_s,
+            adopt_orphans=config.adopt_orphans,
+        )
         self.engine = AsyncEngine(
-            resolve_async_event,
-            self.run_attempt,
-            submit_async,
+            self.engine_services(),
             time_scale=config.time_scale,
             duplicate_rate=config.duplicate_rate,
             seed=config.seed,
+            event_log_bytes=config.event_log_bytes,
+        )
+
+    def engine_services(self) -> EngineServices:
+        """The async engine's view of the emulator: moto's backends, the pool, IAM, the clock."""
+        from .lambda_backend import resolve_async_event, submit_async
+
+        def send_destination(target: str, record: dict[str, Any], success: bool) -> str:
+            return delivery.send_to_destination(target, record, success, submit_async)
+
+        return EngineServices(
+            resolve=resolve_async_event,
+            run=self.run_attempt,
+            send_dead_letter=delivery.send_to_dead_letter,
+            send_destination=send_destination,
+            may_deliver=permissions.may_deliver,
+            put_metric=moto_glue.put_lambda_metric,
         )
 
     def run_attempt(

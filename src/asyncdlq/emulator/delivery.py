@@ -24,6 +24,10 @@ class DeliveryError(RuntimeError):
     """The target could not take the message; AWS drops the event and counts it."""
 
 
+class S3DestinationUnsupported(DeliveryError):
+    """S3 on-failure destinations pass validation but are not delivered by the emulator yet."""
+
+
 @dataclass(frozen=True)
 class Arn:
     partition: str
@@ -66,8 +70,8 @@ def send_to_dead_letter(
 ) -> str:
     """Deliver the original payload, byte for byte, with the three Lambda attributes."""
     arn = Arn.parse(target_arn)
-    body = payload.decode("utf-8")
     try:
+        body = payload.decode("utf-8")
         if arn.service == "sqs":
             return moto_glue.sqs_send(
                 arn.account_id,
@@ -99,9 +103,10 @@ def invocation_record(
     response: bytes | None,
     function_error: str | None,
     executed_version: str = "$LATEST",
+    at: float | None = None,
 ) -> dict[str, Any]:
-    """The destination record, keys in AWS's order (facts §4)."""
-    now = datetime.now(timezone.utc)
+    """The destination record, keys in AWS's order (facts §4); ``at`` is its time (epoch s)."""
+    now = datetime.now(timezone.utc) if at is None else datetime.fromtimestamp(at, timezone.utc)
     record: dict[str, Any] = {
         "version": "1.0",
         "timestamp": now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
@@ -134,6 +139,12 @@ def send_to_destination(
 ) -> str:
     """Deliver a record to an SQS, SNS, Lambda or EventBridge destination; returns an id."""
     arn = Arn.parse(destination_arn)
+    if arn.service == "s3":
+        # Accepted by validation (S3 on-failure destinations exist since Nov 2024); delivering
+        # them is left for later, so the record is dropped and counted like a failed delivery.
+        raise S3DestinationUnsupported(
+            f"S3 destination {destination_arn} is not supported by the emulator yet"
+        )
     # Separators and escaping of the record as AWS writes it are unconfirmed; json.dumps defaults.
     text = json.dumps(record)
     try:

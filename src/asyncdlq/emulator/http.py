@@ -58,13 +58,14 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
         environ["wsgi.input"] = body
         environ["wsgi.input_terminated"] = True
         try:
-            status, headers, chunks = _call(self.server.app, environ)
+            status, headers, chunks = call_app(self.server.app, environ)
         except Exception:
             log.error("error on %s %s:\n%s", self.command, self.path, traceback.format_exc())
+            # Only reached if the error boundary itself failed: still a parseable AWS error.
             status, headers, chunks = (
-                "500 INTERNAL SERVER ERROR",
-                [("Content-Type", "text/plain; charset=utf-8")],
-                [b"emulator error; see the emulator's log"],
+                "500 Internal Server Error",
+                [("Content-Type", "application/json"), ("x-amzn-ErrorType", "InternalFailure")],
+                [b'{"__type": "InternalFailure", "message": "emulator error; see its log"}'],
             )
             self.close_connection = True
         # Whatever the application did not read belongs to this request, not the next one.
@@ -123,7 +124,7 @@ def _drain(body: Any) -> None:
             pass
 
 
-def _call(
+def call_app(
     app: Callable[..., Iterable[bytes]], environ: dict[str, Any]
 ) -> tuple[str, list[tuple[str, str]], list[bytes]]:
     """Run a WSGI app to completion and return its status, headers and body chunks."""

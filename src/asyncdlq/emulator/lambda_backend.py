@@ -7,12 +7,14 @@ invoke configs instead of replacing them, and runs code only in Docker.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import uuid
 from typing import Any
 
 from . import core, permissions, validation
+from . import function_config_checks as checks
 from .async_engine import AsyncEvent, AsyncSettings
 from .moto_glue import (
     BackendDict,
@@ -68,6 +70,8 @@ class EmulatedFunction(LambdaFunction):
         return config
 
     def update_configuration(self, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if "Environment" in config_updates:
+            checks.check_environment((config_updates["Environment"] or {}).get("Variables"))
         if "DeadLetterConfig" in config_updates:
             # An empty TargetArn is how clients remove the DLQ.
             target = (config_updates["DeadLetterConfig"] or {}).get("TargetArn") or None
@@ -135,18 +139,29 @@ class EmulatedLambdaBackend(LambdaBackend):
     def create_function(self, spec: dict[str, Any]) -> LambdaFunction:
         if spec.get("FunctionName") is None:
             raise InvalidParameterValue("Missing FunctionName")
+        checks.check_environment((spec.get("Environment") or {}).get("Variables"))
         if "DeadLetterConfig" in spec:
             # Lambda checks the role at CreateFunction (facts §3); hence the module's depends_on.
             target = (spec["DeadLetterConfig"] or {}).get("TargetArn")
             validation.validate_dead_letter_arn(target)
             permissions.check_dead_letter_target(self.account_id, spec["Role"], target)
         fn = EmulatedFunction(self.account_id, spec, self.region_name, version="$LATEST")
+        if fn.package_type == "Zip":
+            # ZipFile or S3 object alike; no code at all reads as an empty archive.
+            checks.check_zip(getattr(fn, "code_bytes", b""))
         store_function(self, fn)
         if spec.get("Publish"):
             published = self.publish_version(spec["FunctionName"])
             fn = copy.deepcopy(fn)  # the response shows the version; the stored $LATEST stays
             fn.version = published.version  # type: ignore[union-attr]
         return fn
+
+    def update_function_code(
+        self, function_name: str, qualifier: str, body: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        if body.get("ZipFile"):
+            checks.check_zip(base64.b64decode(body["ZipFile"]))  # before moto stores it
+        return super().update_function_code(function_name, qualifier, body)
 
     # -- event invoke config: Put replaces, Update merges (facts §4) --------------------------
     def put_function_event_invoke_config(
@@ -190,6 +205,22 @@ class EmulatedLambdaBackend(LambdaBackend):
         if not fn.event_invoke_config:
             raise UnknownEventConfig(f"{fn.function_arn}:$LATEST")
         return fn.event_invoke_config[0].response()
+
+    # -- deletion stops the function's execution environments (runtime helper's region) ------
+    def delete_function(self, function_name: str, qualifier: str | None = None) -> None:
+        try:
+            fn = self.get_function(function_name, qualifier)
+        except Exception:  # an unknown or malformed name: moto's own delete answers below
+            fn = None
+        super().delete_function(function_name, qualifier)
+        if fn is not None:
+            arn = f"arn:{fn.partition}:lambda:{self.region_name}:{self.account_id}:function:"
+            version = (
+                str(fn.version)
+                if qualifier or ":" in function_name.split(":function:")[-1]
+                else None
+            )
+            core.current().pool.retire_function(arn + fn.function_name, version)
 
     # -- invocation -----------------------------------------------------------------------------
     def find_function(self, function_name: str, qualifier: str | None) -> EmulatedFunction:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import uuid
 from typing import Any
 from urllib.parse import unquote
@@ -11,6 +10,7 @@ from urllib.parse import unquote
 from . import core, moto_glue
 from .lambda_backend import EmulatedLambdaBackend, emulated_lambda_backends
 from .moto_glue import LambdaClientError, LambdaResponse
+from .request_validation import INVOKE_PARSE_PREFIX, invoke_payload_problem
 from .runtime.spec import AttemptResult
 
 _REQUEST_ID = "x-amzn-requestid"
@@ -30,19 +30,15 @@ class InvalidRequestContent(LambdaClientError):
     def __init__(self, detail: str) -> None:
         # AWS appends its JSON parser's (Jackson's) own description, which differs from Python's;
         # the prefix is AWS's text (aws-sdk-js#1876, alexcasalboni/aws-lambda-power-tuning#148).
-        super().__init__(
-            "InvalidRequestContentException",
-            f"Could not parse request body into json: Could not parse payload into json: {detail}",
-        )
+        super().__init__("InvalidRequestContentException", INVOKE_PARSE_PREFIX + detail)
 
 
 def _check_json(payload: bytes) -> None:
-    if not payload:
-        return  # an empty payload is allowed and reaches the handler as {}
-    try:
-        json.loads(payload)
-    except ValueError as exc:
-        raise InvalidRequestContent(str(exc)) from None
+    # The error boundary checks first; this keeps in-process callers (moto's own dispatch in
+    # tests) to the same rule: UTF-8 JSON only (json.loads of bytes would also take UTF-16/32).
+    problem = invoke_payload_problem(payload)  # an empty payload is allowed: the handler gets {}
+    if problem:
+        raise InvalidRequestContent(problem)
 
 
 def _log_tail(account_id: str, region: str, result: AttemptResult, group: str) -> str:

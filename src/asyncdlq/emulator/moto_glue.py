@@ -31,6 +31,9 @@ from moto.sns.models import sns_backends
 from moto.sqs.models import Message as SqsMessage
 from moto.sqs.models import sqs_backends
 
+from .moto_sqs import install as install_sqs_index
+from .moto_sqs import uninstall as uninstall_sqs_index
+
 __all__ = [
     "BackendDict",
     "DomainDispatcherApplication",
@@ -43,6 +46,8 @@ __all__ = [
     "UnknownEventConfig",
     "UnknownFunctionException",
     "ValidationException",
+    "install_sqs_index",
+    "uninstall_sqs_index",
 ]
 
 

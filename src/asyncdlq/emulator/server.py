@@ -1,4 +1,6 @@
-"""One HTTP endpoint on loopback for every emulated service, plus /_asyncdlq/ introspection."""
+"""One HTTP endpoint on loopback for every emulated service, plus /_asyncdlq/ introspection.
+
+Every request passes ``request_guard`` first: only local clients, never a web page."""
 
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ from typing import Any, Callable
 
 from .. import __version__
 from .core import DEFAULT_ASYNC_PAYLOAD_LIMIT, Emulator, EmulatorConfig, install, uninstall
+from .error_boundary import AwsErrorBoundary
 from .http import KeepAliveWSGIServer
 from .lambda_responses import EmulatedLambdaResponse
-from .moto_glue import CachedDispatcher, app_factory
+from .moto_glue import CachedDispatcher, app_factory, install_sqs_index, uninstall_sqs_index
+from .request_guard import GuardPolicy, RequestGuard, normalize_origin
 
 log = logging.getLogger(__name__)
 
@@ -70,20 +74,50 @@ class EmulatorServer:
         async_payload_limit: int | None = None,
         duplicate_rate: float = 0.0,
         seed: int | None = None,
+        *,
+        cors_origins: Iterable[str] = (),
+        allow_moto_api: bool = False,
+        allowed_hosts: Iterable[str] = (),
+        idle_timeout_s: float | None = None,
+        event_log_bytes: int | None = None,
+        adopt_orphans: bool = False,
     ) -> None:
+        cors_origins = [normalize_origin(o) for o in cors_origins]  # refused before binding
         # Bind first so port 0 resolves to the real port the functions must call back to.
-        self._http = KeepAliveWSGIServer(host, port, _NotReady())
+        self._http = _BindingServer(host, port, _NotReady())
         self.host, self.port = host, int(self._http.server_address[1])
         limit = DEFAULT_ASYNC_PAYLOAD_LIMIT if async_payload_limit is None else async_payload_limit
-        config = EmulatorConfig(self.endpoint_url, time_scale, limit, duplicate_rate, seed)
+        bounds: dict[str, Any] = {}  # unset: EmulatorConfig's defaults
+        if idle_timeout_s is not None:
+            bounds["idle_timeout_s"] = idle_timeout_s
+        if event_log_bytes is not None:
+            bounds["event_log_bytes"] = event_log_bytes
+        config = EmulatorConfig(
+            self.endpoint_url,
+            time_scale,
+            limit,
+            duplicate_rate,
+            seed,
+            adopt_orphans=adopt_orphans,
+            **bounds,
+        )
         self.emulator = Emulator(config)
         install(self.emulator)
-        self._http.app = EmulatorApp(self.emulator)
+        install_sqs_index()  # moto's SQS queues on an index (moto_sqs.py)
+        self.policy = GuardPolicy.for_bind(
+            host,
+            self.port,
+            cors_origins=cors_origins,
+            allow_moto_api=allow_moto_api,
+            allowed_hosts=allowed_hosts,
+        )
+        self._http.app = RequestGuard(AwsErrorBoundary(EmulatorApp(self.emulator)), self.policy)
         self._thread: threading.Thread | None = None
 
     @property
     def endpoint_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 literal
+        return f"http://{host}:{self.port}"
 
     def serve_forever(self) -> None:
         self._http.serve_forever()
@@ -106,7 +140,28 @@ class EmulatorServer:
         self._http.server_close()
         pending = self.emulator.shutdown()
         uninstall()
+        uninstall_sqs_index()
         return pending
+
+
+class BindError(Exception):
+    """The address cannot be listened on; ``strerror`` says why (as the OSError did)."""
+
+    def __init__(self, cause: OSError) -> None:
+        super().__init__(cause.strerror or str(cause))
+        self.strerror = cause.strerror or str(cause)
+
+
+class _BindingServer(KeepAliveWSGIServer):
+    """werkzeug prints its own lines and calls ``sys.exit(1)`` on an OSError while binding; a
+    BindError is not an OSError, so it reaches the caller, who says it in one line."""
+
+    def server_bind(self) -> None:
+        try:
+            super().server_bind()
+        except OSError as exc:
+            self.socket.close()
+            raise BindError(exc) from exc
 
 
 class _NotReady:

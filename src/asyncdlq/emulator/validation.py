@@ -56,21 +56,36 @@ _SUPPORTED = {"sqs", "sns", "lambda", "events"}
 TargetExists = Callable[[str], bool]
 
 
+def validation_message(errors: list[tuple[Any, str, str]]) -> str:
+    """AWS's "<n> validation error(s) detected: ...; ..." text; a value of None reads "null"."""
+    count = f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected: "
+    shown = ["null" if value is None else f"'{value}'" for value, _, _ in errors]
+    return count + "; ".join(
+        f"Value {value} at '{field}' failed to satisfy constraint: {constraint}"
+        for value, (_, field, constraint) in zip(shown, errors)
+    )
+
+
 class ValidationErrors(LambdaClientError):
     """ValidationException with AWS's "<n> validation error(s) detected: ...; ..." text."""
 
     def __init__(self, errors: list[tuple[Any, str, str]]) -> None:
-        count = f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected: "
-        details = "; ".join(
-            f"Value '{value}' at '{field}' failed to satisfy constraint: {constraint}"
-            for value, field, constraint in errors
-        )
-        super().__init__("ValidationException", count + details)
+        super().__init__("ValidationException", validation_message(errors))
 
 
 def _arn_parts(arn: str) -> list[str]:
     parts = arn.split(":", 5)
     return parts if len(parts) == 6 and parts[0] == "arn" else []
+
+
+def _names_a_resource(parts: list[str]) -> bool:
+    """An SQS/SNS/Lambda ARN names a region, an account and a resource; ``arn:aws:sqs:::`` or a
+    topic ARN ending in ``:`` name nothing (docs/aws-behaviour.md, "Request validation and error
+    shapes per protocol")."""
+    if parts[2] not in ("sqs", "sns", "lambda"):
+        return True
+    resource = parts[5].removeprefix("function:") if parts[2] == "lambda" else parts[5]
+    return all(parts[3:5]) and bool(resource.split(":")[0])
 
 
 def default_target_exists(arn: str) -> bool:
@@ -151,8 +166,10 @@ def validate_destination_arn(
     destinations in one CONFIG_INVALID message); raises for a missing target or the function."""
     if not _supported(destination_arn, on_failure):
         return False
-    service = _arn_parts(destination_arn)[2]
-    if service in ("sqs", "sns", "lambda") and not target_exists(destination_arn):
+    parts = _arn_parts(destination_arn)
+    if not _names_a_resource(parts):
+        raise InvalidParameterValueException(DESTINATION_INVALID.format(arn=destination_arn))
+    if parts[2] in ("sqs", "sns", "lambda") and not target_exists(destination_arn):
         raise InvalidParameterValueException(DESTINATION_INVALID.format(arn=destination_arn))
     if _is_self(function_arn, destination_arn):
         raise InvalidParameterValueException(SELF_DESTINATION)
@@ -211,5 +228,6 @@ def validate_dead_letter_arn(target_arn: str | None, *, allow_empty: bool = Fals
         if allow_empty:
             return
         raise InvalidParameterValueException(DLQ_NOT_AN_ARN.format(arn=arn).rstrip())
-    if _arn_parts(arn)[2:3] not in (["sqs"], ["sns"]):
+    parts = _arn_parts(arn)
+    if parts[2:3] not in (["sqs"], ["sns"]) or not _names_a_resource(parts):
         raise InvalidParameterValueException(DLQ_UNSUPPORTED.format(arn=arn))

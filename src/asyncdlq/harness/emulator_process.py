@@ -23,11 +23,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import process_sweep
+from .process_sweep import ProcessInfo
 from .progress import say
 
 HEALTH_PATH = "/_asyncdlq/health"
 START_TIMEOUT_S = 30.0
 STOP_GRACE_S = 10.0
+# After the emulator is gone, how long what it started gets to go by itself before SIGKILL: the
+# emulator kills its workers' groups as it exits, so anything still there after this escaped it.
+LEFTOVER_GRACE_S = 2.0
 PID_FILE = "emulator.pid"
 LOG_FILE = "emulator.log"
 READY_FILE = "emulator.ready.json"
@@ -149,13 +154,54 @@ def _gone(pid: int) -> bool:
     return False
 
 
-def _wait_gone(pid: int, timeout_s: float) -> bool:
+def _wait_gone(
+    pid: int, timeout_s: float, tree: dict[tuple[int, int], ProcessInfo] | None = None
+) -> bool:
+    """Wait for ``pid`` to end; meanwhile add what it starts (a worker spawned while it stops)
+    to ``tree``."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        if tree is not None:
+            _collect(pid, None, tree)
         if _gone(pid):
             return True
         time.sleep(0.1)
     return _gone(pid)
+
+
+def _collect(pid: int, endpoint: str | None, tree: dict[tuple[int, int], ProcessInfo]) -> None:
+    """Add the emulator's processes to ``tree``: its descendants (workers, spare runtimes, what
+    handlers started), and with ``endpoint`` also processes that left the tree (``setsid``, a
+    double fork): a handler's environment, inherited by what it starts, has this emulator as
+    AWS_ENDPOINT_URL and a function name (the harness's own terraform has the first only)."""
+    processes = process_sweep.all_processes()
+    for info in process_sweep.descendants(pid, processes):
+        tree.setdefault((info.pid, info.started), info)
+    if endpoint is None:
+        return
+    for info in processes:
+        if info.exited or (info.pid, info.started) in tree:
+            continue
+        env = process_sweep.environ_of(info.pid)
+        if env.get("AWS_ENDPOINT_URL") == endpoint and "AWS_LAMBDA_FUNCTION_NAME" in env:
+            tree[(info.pid, info.started)] = info
+
+
+def _sweep_leftovers(
+    tree: dict[tuple[int, int], ProcessInfo],
+) -> tuple[list[ProcessInfo], list[int]]:
+    """Wait briefly for the emulator's processes to end, then SIGKILL the rest; return the ones
+    that had to be killed and the pids still running after that (not ours to kill)."""
+    left = [info for info in tree.values() if process_sweep.same_alive(info)]
+    deadline = time.monotonic() + LEFTOVER_GRACE_S
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = [info for info in left if process_sweep.same_alive(info)]
+    for info in left:
+        if process_sweep.same_alive(info):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(info.pid, signal.SIGKILL)
+    return left, process_sweep.wait_gone([info.pid for info in left], 5.0)
 
 
 def _signal(pid: int, sig: int) -> None:
@@ -275,9 +321,12 @@ def started_endpoint(state_dir: Path) -> str | None:
 
 
 def stop(state_dir: Path) -> bool:
-    """Stop the emulator named in state_dir/emulator.pid (SIGTERM, SIGKILL after 10 s).
+    """Stop the emulator named in state_dir/emulator.pid and everything it started.
 
-    Returns True when a running emulator was stopped, False when there was none.
+    SIGTERM, SIGKILL after STOP_GRACE_S; then its workers and the processes their handlers
+    started, tracked from before the signal, get LEFTOVER_GRACE_S to end and are killed if they
+    don't. Says what it did. Returns True when a running emulator was stopped, False when there
+    was none.
     """
     pid_path = state_dir / PID_FILE
     try:
@@ -287,11 +336,28 @@ def stop(state_dir: Path) -> bool:
     try:
         if _gone(pid) or (pid not in _started and not _looks_like_emulator(pid)):
             return False
+        endpoint = started_endpoint(state_dir)
+        tree: dict[tuple[int, int], ProcessInfo] = {}
+        _collect(pid, endpoint, tree)
+        began = time.monotonic()
         _signal(pid, signal.SIGTERM)
-        if not _wait_gone(pid, STOP_GRACE_S):
+        how = "stopped"
+        if not _wait_gone(pid, STOP_GRACE_S, tree):
             say(f"emulator (pid {pid}) ignored SIGTERM for {STOP_GRACE_S:g}s; killing it")
             _signal(pid, signal.SIGKILL)
             _wait_gone(pid, 5.0)
+            how = "killed"
+        _collect(pid, endpoint, tree)  # handlers' orphans, now reparented away from it
+        killed, still = _sweep_leftovers(tree)
+        said = f"emulator (pid {pid}) {how} in {time.monotonic() - began:.1f}s"
+        if killed:
+            names = ", ".join(f"{p.pid} {p.name}" for p in killed[:10])
+            said += f"; killed {len(killed)} process(es) it left running ({names})"
+        if still:
+            said += f"; still running, could not be killed: {', '.join(map(str, still))}"
+        elif tree:
+            said += f"; none of the {len(tree)} process(es) it had started is left"
+        say(said)
         return True
     finally:
         popen = _started.pop(pid, None)

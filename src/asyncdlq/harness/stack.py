@@ -7,7 +7,10 @@ Built on tftest, with its pitfalls closed (see /work/shared/aws-async-facts.md Â
   garbage-collected, orphaning whatever was created;
 - ``-input=false`` on every call, destroy included, so terraform never waits on a prompt;
 - every call has a hard timeout that stops terraform's whole process group;
-- stdout and stderr are read together (``communicate``), so verbose terraform can't fill a pipe.
+- stdout and stderr go to files, so verbose terraform can't fill a pipe, and terraform outlives
+  a reader that dies instead of dying of SIGPIPE with its providers orphaned;
+- every terraform carries ``process_sweep.OWNER_ENV`` (its work root), inherited by its providers,
+  so whatever outlives its test process is found and ended (``teardown.finish_pending``).
 
 Each stack gets its own work directory (named from the directory, variables and target) holding
 its terraform data, var file and state (``-state``), so the same configuration can be applied with
@@ -25,8 +28,6 @@ import json
 import os
 import shlex
 import shutil
-import signal
-import subprocess
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -36,137 +37,29 @@ import tftest
 
 from ..target import Target
 from ..terraform_env import terraform_binary, terraform_env
+from . import process_sweep
 from .progress import say
+from .terraform_run import (
+    DEFAULT_KILL_GRACE_S,
+    TerraformCommandError,
+    TerraformTimeoutError,
+    output_tail,
+    run_with_timeout,
+)
+
+__all__ = [
+    "DEFAULT_KILL_GRACE_S",
+    "Stack",
+    "TerraformCommandError",
+    "TerraformTimeoutError",
+    "run_with_timeout",
+    "stack_key",
+]
 
 VarValue = Union[str, int, float, bool, list, dict, "os.PathLike[str]"]
 
 # Commands slow enough to deserve progress lines; output/state/show are instant.
 _ANNOUNCED = frozenset({"init", "apply", "plan", "destroy", "refresh"})
-# Time terraform gets after SIGINT to stop gracefully and save its state before SIGKILL. It waits
-# for calls in flight, and the AWS provider's create of an SQS queue alone waits ~25 s: killing it
-# sooner would lose a queue that exists but is not in the state.
-DEFAULT_KILL_GRACE_S = 60.0
-
-
-class TerraformCommandError(tftest.TerraformTestError):
-    """A terraform command failed; the message carries terraform's own error output.
-
-    ``args[1]`` is terraform's stderr, as in tftest, so ``cmd_error`` keeps working.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        command: Sequence[str],
-        returncode: int | None,
-        stdout: str,
-        stderr: str,
-    ) -> None:
-        super().__init__(message, stderr)
-        self.message = message
-        self.command = list(command)
-        self.returncode = returncode
-        self.stdout = stdout
-        self.stderr = stderr
-
-    def __str__(self) -> str:
-        return self.message
-
-
-class TerraformTimeoutError(TerraformCommandError):
-    """A terraform command ran past its timeout and was stopped."""
-
-
-def _tail(text: str, lines: int = 30) -> str:
-    kept = text.strip().splitlines()[-lines:]
-    return "\n".join(kept)
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
-
-
-def _stop_process_group(proc: subprocess.Popen[str], grace_s: float) -> tuple[str, str]:
-    """Interrupt, then kill, the process group of ``proc``; return the output read so far.
-
-    SIGINT first because terraform handles it by finishing in-flight calls and writing state,
-    which keeps a later destroy able to find what was created.
-    """
-    _signal_group(proc.pid, signal.SIGINT)
-    try:
-        return proc.communicate(timeout=grace_s)
-    except subprocess.TimeoutExpired:
-        pass
-    except BaseException:
-        _signal_group(proc.pid, signal.SIGKILL)
-        raise
-    _signal_group(proc.pid, signal.SIGKILL)
-    try:
-        return proc.communicate(timeout=5)
-    except subprocess.TimeoutExpired:
-        # Something that left the group still holds the pipes; don't wait on it forever.
-        for pipe in (proc.stdout, proc.stderr):
-            if pipe is not None:
-                pipe.close()
-        proc.wait(timeout=5)
-        return "", ""
-
-
-def run_with_timeout(
-    cmdline: Sequence[str],
-    *,
-    cwd: str | os.PathLike[str],
-    env: Mapping[str, str],
-    timeout_s: float,
-    kill_grace_s: float = DEFAULT_KILL_GRACE_S,
-) -> subprocess.CompletedProcess[str]:
-    """Run ``cmdline`` to completion or stop it after ``timeout_s`` (raising TerraformTimeoutError).
-
-    Its own session gives it its own process group, so a timeout also stops the provider plugins
-    and local-exec children terraform started, without signalling the caller.
-    """
-    try:
-        proc = subprocess.Popen(
-            list(cmdline),
-            cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            start_new_session=True,
-        )
-    except FileNotFoundError as exc:
-        raise TerraformCommandError(
-            f"{cmdline[0]!r} was not found on PATH; install Terraform >= 1.7 or put it on PATH"
-            " (or set TF_BINARY to terraform, tofu or a full path)",
-            command=cmdline,
-            returncode=None,
-            stdout="",
-            stderr=str(exc),
-        ) from exc
-    try:
-        stdout, stderr = proc.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        stdout, stderr = _stop_process_group(proc, kill_grace_s)
-        shown = " ".join(cmdline[:2])
-        raise TerraformTimeoutError(
-            f"`{shown}` in {cwd} did not finish within {timeout_s:g}s and was stopped"
-            f"\n--- last stdout ---\n{_tail(stdout)}\n--- last stderr ---\n{_tail(stderr)}",
-            command=cmdline,
-            returncode=proc.returncode,
-            stdout=stdout,
-            stderr=stderr,
-        ) from None
-    except BaseException:
-        # Ctrl-C reaches only our process group; terraform sits in its own and must be told.
-        _stop_process_group(proc, kill_grace_s)
-        raise
-    return subprocess.CompletedProcess(list(cmdline), proc.returncode, stdout, stderr)
 
 
 class _TimedTerraformTest(tftest.TerraformTest):
@@ -220,7 +113,7 @@ class _TimedTerraformTest(tftest.TerraformTest):
         if done.returncode not in ok:
             if announce:
                 say(f"terraform {cmd} ({self.label}) failed in {elapsed:.1f}s")
-            detail = done.stderr.strip() or _tail(done.stdout)
+            detail = done.stderr.strip() or output_tail(done.stdout)
             raise TerraformCommandError(
                 f"terraform {cmd} failed with exit code {done.returncode} in {self.label}:\n"
                 f"{detail}",
@@ -302,6 +195,7 @@ class Stack:
         env = terraform_env(target, self.state_dir)
         # Own data dir: providers and module copies never mix with another stack's.
         env["TF_DATA_DIR"] = str(self.work_dir / "tf-data")
+        env[process_sweep.OWNER_ENV] = str(self.work_root)
         self.env = env
         # TF_BINARY (default terraform), resolved now so a missing one fails here, by name.
         self.binary = terraform_binary(env)

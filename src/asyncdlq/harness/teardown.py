@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import threading
 import time
@@ -21,12 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from ..target import Target
+from . import process_sweep
 from .progress import say
-from .stack import Stack
+from .stack import DEFAULT_KILL_GRACE_S, Stack
 
 PENDING_DIR = "pending"
 KEPT_MARK = "KEPT"
 RETRY_WAITS_S = (5.0, 15.0)  # then give up: three attempts in all
+# How long a terraform a dead worker left running gets to finish its command by itself (it holds
+# its stack's state, and stopping it mid-destroy would leave what it had not recorded yet).
+ORPHAN_FINISH_S = 300.0
 
 
 class LeftBehindError(RuntimeError):
@@ -136,9 +141,39 @@ class Ledger:
         return found
 
 
+def end_leftover_processes(run_dir: Path, *, finish_s: float = ORPHAN_FINISH_S) -> list[int]:
+    """End the terraform (and provider) processes of this run whose test process has gone.
+
+    They are found by ``process_sweep.OWNER_ENV``, whoever their parent is now. Each gets
+    ``finish_s`` to finish its command, then SIGINT and DEFAULT_KILL_GRACE_S to save its state,
+    then SIGKILL, as a timeout would do. Returns the pids that were still there (none, normally).
+    """
+    found = process_sweep.marked(process_sweep.OWNER_ENV, str(run_dir))
+    if not found:
+        return []
+    say(
+        f"{len(found)} terraform process(es) of this run outlived the test process that started "
+        f"them; waiting up to {finish_s:g}s for them to finish"
+    )
+    pids = [info.pid for info in found]
+    left = process_sweep.wait_gone(pids, finish_s)
+    if left:
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGINT)  # terraform leads its group: its providers too
+        left = process_sweep.wait_gone(left, DEFAULT_KILL_GRACE_S)
+    # Whatever is still marked (a provider its terraform did not stop) goes now.
+    rest = {info.pid for info in process_sweep.marked(process_sweep.OWNER_ENV, str(run_dir))}
+    still = process_sweep.kill_all(rest | set(left))
+    if still:
+        say(f"could not end process(es) {still} of this run")
+    return pids
+
+
 def finish_pending(run_dir: Path) -> list[str]:
-    """Destroy the stacks a dead worker of this run left in the ledger; return what is still left
-    (as destroy commands)."""
+    """Destroy the stacks a dead worker of this run left in the ledger, after the processes it
+    left running have ended; return what is still left (as destroy commands)."""
+    end_leftover_processes(run_dir)
     ledger = Ledger(run_dir)
     left = []
     for stack in ledger.stacks():

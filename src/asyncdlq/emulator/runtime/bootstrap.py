@@ -3,10 +3,11 @@
 Standard library only and Python 3.9-compatible: it is started with the interpreter that matches
 the function's runtime, which does not have this project installed.
 
-Protocol: the parent writes one JSON request per line on stdin (moved to a private descriptor at
-start, so a handler that reads stdin reads /dev/null); this process answers on the descriptor
-named by ASYNCDLQ_CONTROL_FD with JSON lines: ``log`` (lines the function printed), ``init``
-(once, after the handler module is imported, with ``error`` if that failed) and ``result``.
+Protocol: the parent writes a setup message, then one JSON request per line, on the private pipe
+named by ASYNCDLQ_REQUEST_FD (fd 0 is /dev/null); this process answers on ASYNCDLQ_CONTROL_FD with
+JSON lines: ``log`` (lines the function printed), ``init`` (once, after the handler module is
+imported, with ``error`` if that failed) and ``result`` (its ``size`` bytes of response payload
+follow the line). The parent enforces every budget and limit: nothing here polices the handler.
 
 What AWS does is taken from awslambdaric (github.com/aws/aws-lambda-python-runtime-interface-client,
 awslambdaric/bootstrap.py, lambda_runtime_marshaller.py, lambda_runtime_exception.py,
@@ -21,71 +22,64 @@ import json
 import os
 import sys
 
+from bootstrap_context import _UNHANDLED_WARNING, LambdaContext, _max_memory_mb, _utc_stamp
 
-def _await_function() -> None:
-    """A pre-started spare process waits here for the function it will run.
 
-    The parent writes ``<length>\\n`` then a JSON object {"env": ..., "cwd": ...}; reads are
-    unbuffered so the requests that follow stay in the pipe for the request loop.
-    """
-    if os.environ.get("ASYNCDLQ_SPARE") != "1":
-        return
+def _die_with_parent() -> None:
+    """SIGKILL this process when the emulator dies (PR_SET_PDEATHSIG), so a looping handler
+    never outlives it; if the emulator is already gone, stop now."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if str(os.getppid()) != os.environ.get("ASYNCDLQ_PARENT_PID"):
+        os._exit(0)
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            os._exit(0)  # the emulator stopped before this spare was used
+        data += chunk
+    return data
+
+
+def _await_function() -> dict:
+    """A pre-started spare waits here for the function it will run: ``<length>\\n`` then a
+    JSON object {"env", "cwd", "sdk_path", "max_event_bytes"}, read unbuffered so the requests
+    that follow stay in the pipe for the request loop."""
     header = b""
     while not header.endswith(b"\n"):
-        byte = os.read(0, 1)
-        if not byte:
-            sys.exit(0)  # the emulator stopped before this spare was used
-        header += byte
-    size, body = int(header), b""
-    while len(body) < size:
-        chunk = os.read(0, size - len(body))
-        if not chunk:
-            sys.exit(0)
-        body += chunk
-    setup = json.loads(body)
+        header += _read_exactly(_REQUEST_FD, 1)
+    setup = json.loads(_read_exactly(_REQUEST_FD, int(header)))
     os.environ.clear()
     os.environ.update(setup["env"])
     os.chdir(setup["cwd"])
+    return setup
 
 
-_await_function()
-_CONTROL_FD = int(os.environ.pop("ASYNCDLQ_CONTROL_FD"))
-os.set_inheritable(_CONTROL_FD, False)  # the handler's subprocesses must not reach the channel
-# Per-invocation log budget (events, bytes) and the size of one CloudWatch event; see logs.py.
-_MAX_EVENTS, _MAX_BYTES, _MAX_EVENT_BYTES = (
-    int(n) for n in os.environ.pop("ASYNCDLQ_LOG_LIMITS", "10000,8388608,262118").split(",")
-)
+_die_with_parent()
+_REQUEST_FD = int(os.environ["ASYNCDLQ_REQUEST_FD"])
+_CONTROL_FD = int(os.environ["ASYNCDLQ_CONTROL_FD"])
+_SETUP = _await_function()
+for _fd in (_REQUEST_FD, _CONTROL_FD):
+    os.set_inheritable(_fd, False)  # the handler's subprocesses must not reach the channels
+# The size of one CloudWatch event (logs.MAX_EVENT_BYTES): longer lines are cut here only so
+# this process never holds more than one event of a line; the parent cuts to bytes.
+_MAX_EVENT_BYTES = int(_SETUP["max_event_bytes"])
+# The parent's per-invocation line budget, known here only to spare the pipe lines the parent
+# would drop; the parent counts and enforces it whatever this process does.
+_LINES_WANTED = int(_SETUP["max_log_events"])
 _TASK_ROOT = os.environ["LAMBDA_TASK_ROOT"]
 # AWS shows handler files under /var/task and the runtime's standard library under /var/lang.
 _AWS_TASK_ROOT = "/var/task"
 _PY = "python{}.{}".format(*sys.version_info[:2])
 _STDLIB = os.path.join(sys.base_prefix, "lib", _PY)
 _AWS_STDLIB = "/var/lang/lib/" + _PY
-
-# Lambda's Text-format LAMBDA_WARNING before an init error (awslambdaric lambda_literals.py).
-_UNHANDLED_WARNING = (
-    "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. "
-    "However, in rare cases, a Lambda runtime update can cause unexpected function behavior. For "
-    "functions using managed runtimes, runtime updates can be triggered by a function change, or "
-    "can be applied automatically. To determine if the runtime has been updated, check the "
-    "runtime version in the INIT_START log entry. If this error correlates with a change in the "
-    "runtime version, you may be able to mitigate this error by temporarily rolling back to the "
-    "previous runtime version. For more information, see "
-    "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html"
-)
-
-
-class _Budget:
-    """How much one invocation may still log; the rest is counted and dropped, never buffered."""
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        self.events, self.bytes, self.dropped = _MAX_EVENTS, _MAX_BYTES, 0
-
-
-_BUDGET = _Budget()
 
 
 def _write_control(data: bytes) -> None:
@@ -94,20 +88,22 @@ def _write_control(data: bytes) -> None:
         view = view[os.write(_CONTROL_FD, view) :]
 
 
-def _send(message: dict) -> None:
-    _write_control(json.dumps(message).encode("utf-8", "surrogateescape") + b"\n")
+def _send(message: dict, payload: bytes = b"") -> None:
+    # ensure_ascii: any str, lone surrogates included, becomes ASCII JSON that cannot fail here.
+    _write_control(json.dumps(message).encode("ascii") + b"\n" + payload)
+
+
+class _Sent:
+    lines = 0
 
 
 def _send_lines(lines: list) -> None:
     kept, size = [], 0
+    if _Sent.lines >= _LINES_WANTED:
+        return
+    _Sent.lines += len(lines)
     for line in lines:
-        if len(line) > _MAX_EVENT_BYTES:
-            line = line[:_MAX_EVENT_BYTES]  # characters; logs.py trims to bytes
-        if _BUDGET.events <= 0 or _BUDGET.bytes < len(line):
-            _BUDGET.dropped += 1
-            continue
-        _BUDGET.events -= 1
-        _BUDGET.bytes -= len(line)
+        line = line[:_MAX_EVENT_BYTES]  # characters; the parent trims to bytes
         kept.append(line)
         size += len(line)
         if size >= _MAX_EVENT_BYTES:  # keep each control message small whatever write() held
@@ -185,13 +181,6 @@ class _State:
     request_id = ""
 
 
-def _utc_stamp(created: float) -> str:
-    import time
-
-    millis = int(created * 1000) % 1000
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + f".{millis:03d}Z"
-
-
 class _LoggingHook:
     """Configures ``logging`` the first time anything imports it, as the runtime does at start.
 
@@ -246,27 +235,6 @@ def _configure_logging(logging) -> None:
     )
     handler.addFilter(LambdaLoggerFilter())
     logging.getLogger().addHandler(handler)
-
-
-class LambdaContext:
-    """The attributes and method AWS's Python runtime gives handlers as ``context``."""
-
-    def __init__(self, request: dict) -> None:
-        self.aws_request_id = request["request_id"]
-        self.invoked_function_arn = request["invoked_function_arn"]
-        self.function_name = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
-        self.function_version = os.environ["AWS_LAMBDA_FUNCTION_VERSION"]
-        self.memory_limit_in_mb = os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]
-        self.log_group_name = os.environ["AWS_LAMBDA_LOG_GROUP_NAME"]
-        self.log_stream_name = os.environ["AWS_LAMBDA_LOG_STREAM_NAME"]
-        self.identity = None
-        self.client_context = None
-        self._deadline_ms = request["deadline_ms"]
-
-    def get_remaining_time_in_millis(self) -> int:
-        import time
-
-        return max(0, int(self._deadline_ms - time.time() * 1000))
 
 
 class _Fault(Exception):
@@ -368,28 +336,18 @@ def _get_handler(handler: str):
         ) from None
 
 
-def _max_memory_mb() -> int:
-    # VmHWM starts afresh at exec; ru_maxrss would still count the emulator we were forked from.
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) // 1024 + 1
-    except OSError:
-        pass
-    import resource
-
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024) + 1
+# awslambdaric's Encoder: ensure_ascii=False on these runtimes only (lambda_runtime_marshaller.py
+# and its tests, envs_lambda_marshaller_ensure_ascii_false).
+_UNESCAPED_RUNTIMES = ("AWS_Lambda_python3.12", "AWS_Lambda_python3.13")
 
 
-def _marshal(result) -> tuple:
+def _marshal(result) -> bytes:
     """awslambdaric ``LambdaMarshaller.marshal_response``: bytes pass through untouched; anything
-    else is JSON (simplejson there; the stdlib names unserializable types the same way), with
-    ``ensure_ascii=False`` on python3.12 only (its ``Encoder``)."""
+    else is JSON (simplejson there; the stdlib names unserializable types the same way), sent as
+    UTF-8. A lone surrogate cannot be UTF-8: it comes back escaped, as ``json.dumps`` writes it
+    (docs/aws-behaviour.md, Execution environments and their processes)."""
     if isinstance(result, (bytes, bytearray)):
-        import base64
-
-        return None, base64.b64encode(bytes(result)).decode("ascii")
+        return bytes(result)
     try:
         import decimal
 
@@ -402,10 +360,14 @@ def _marshal(result) -> tuple:
                 return float(obj)
             raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
-        ascii_only = os.environ.get("AWS_EXECUTION_ENV") != "AWS_Lambda_python3.12"
-        return json.dumps(result, ensure_ascii=ascii_only, default=default), None
+        unescaped = os.environ.get("AWS_EXECUTION_ENV") in _UNESCAPED_RUNTIMES
+        text = json.dumps(result, ensure_ascii=not unescaped, default=default)
     except Exception as e:
         raise _Fault("Runtime.MarshalError", f"Unable to marshal response: {e}") from None
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(result, default=default).encode("ascii")
 
 
 def _invoke(handler, request: dict) -> dict:
@@ -413,8 +375,7 @@ def _invoke(handler, request: dict) -> dict:
     try:
         event = json.loads(request["payload"]) if request["payload"] else {}
         result = handler(event, LambdaContext(request))
-        payload, payload_b64 = _marshal(result)
-        return {"ok": True, "payload": payload, "payload_b64": payload_b64}
+        return {"ok": True, "payload": _marshal(result)}
     except _Fault as fault:
         error = _make_error(fault.message, fault.error_type, fault.trace, request_id)
     except MemoryError:
@@ -428,21 +389,18 @@ def _invoke(handler, request: dict) -> dict:
             str(exc), type(exc).__name__, _stack_trace(exc.__traceback__), request_id
         )
     _log_error(error)
-    return {"ok": False, "error": error}
+    return {"ok": False, "error": error, "payload": b""}
 
 
 def main() -> None:
-    # The request channel moves off fd 0: a handler reading stdin gets EOF, not our requests.
-    requests = os.fdopen(os.dup(0), "rb")
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
+    _send({"type": "ready"})  # the runtime started: what fails from here is the function's
+    requests = os.fdopen(_REQUEST_FD, "rb")
     sys.stdin = open(os.devnull)  # noqa: SIM115 - stays open for the process lifetime
     sys.stdout = _LogStream(1)
     sys.stderr = _LogStream(2)
     sys.meta_path.insert(0, _LoggingHook())
     sys.path.insert(0, _TASK_ROOT)
-    sdk = os.environ.pop("ASYNCDLQ_SDK_PATH", "")
+    sdk = _SETUP.get("sdk_path") or ""
     if sdk:
         sys.path.append(sdk)  # like /var/runtime on AWS: the function's own copies win
 
@@ -466,20 +424,21 @@ def main() -> None:
     for raw in requests:
         request = json.loads(raw)
         _State.request_id = request["request_id"]
-        _BUDGET.reset()
+        _Sent.lines = 0
         outcome = _invoke(handler, request)
         for stream in (sys.__stdout__, sys.__stderr__, sys.stdout, sys.stderr):
             try:  # noqa: SIM105 - contextlib would cost every cold start an import
                 stream.flush()
             except Exception:
                 pass
+        payload = outcome.pop("payload")
         outcome.update(
             type="result",
             request_id=request["request_id"],
             max_memory_mb=_max_memory_mb(),
-            dropped_lines=_BUDGET.dropped,
+            size=len(payload),
         )
-        _send(outcome)
+        _send(outcome, payload)
 
 
 if __name__ == "__main__":
