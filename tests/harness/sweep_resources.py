@@ -44,9 +44,14 @@ class Maker:
         return run_tags.run_tags(run_id or self.run_id, created)
 
     def make(
-        self, kind: str, name: str, age: timedelta | None = None, run_id: str | None = None
+        self,
+        kind: str,
+        name: str,
+        age: timedelta | None = None,
+        run_id: str | None = None,
+        extra_tags: dict[str, str] | None = None,
     ) -> str:
-        tags = self.tags(age, run_id)
+        tags = {**self.tags(age, run_id), **(extra_tags or {})}
         pairs = [{"Key": k, "Value": v} for k, v in tags.items()]
         self.made.append((kind, name))
         if kind == FUNCTION:

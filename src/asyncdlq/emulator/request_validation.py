@@ -231,10 +231,10 @@ def _validate_json(svc: Service, req: Request) -> None:
         raise serialization(body, shape.name if shape else "Structure")
     if shape is None:
         return
-    if svc.name == "sqs" and name in ("CreateQueue", "SetQueueAttributes"):
-        _check_sqs_attributes(body.get("Attributes") or {})
     errors: list[tuple[Any, str, str]] = []
     check_structure(shape, body, "", errors, constraints=False, skip_blob=False)
+    if svc.name == "sqs" and name in ("CreateQueue", "SetQueueAttributes"):
+        _check_sqs_attributes(body.get("Attributes") or {})  # a map now: types were checked
     if errors:
         value, field, _ = errors[0]
         if svc.query_compatible:

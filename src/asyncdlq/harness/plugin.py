@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
@@ -23,6 +24,7 @@ import pytest
 
 from ..target import Target, TargetError, current_target
 from . import interrupts, progress
+from . import tags as run_tags
 from .run import WORKERINPUT_KEY, RunContext, shared_run_id, worker_id
 
 if TYPE_CHECKING:
@@ -296,7 +298,9 @@ def asyncdlq_stack(
 
     def with_run_tags(path: Path, variables: dict[str, Any]) -> dict[str, Any]:
         if _declares_tags(path):
-            return {**variables, "tags": {**variables.get("tags", {}), **asyncdlq_run.tags()}}
+            # A tag per stack, too: what an interrupted apply left outside its state is found by it.
+            ours = {**asyncdlq_run.tags(), run_tags.TAG_STACK: uuid.uuid4().hex[:12]}
+            return {**variables, "tags": {**variables.get("tags", {}), **ours}}
         if path not in warned_untagged:
             warned_untagged.add(path)
             progress.say(

@@ -38,6 +38,7 @@ import tftest
 from ..target import Target
 from ..terraform_env import terraform_binary, terraform_env
 from . import process_sweep
+from . import tags as run_tags
 from .progress import say
 from .terraform_run import (
     DEFAULT_KILL_GRACE_S,
@@ -209,6 +210,7 @@ class Stack:
         )
         self._lifecycle: contextlib.AbstractContextManager[Stack] | None = None
         self._may_hold_resources = False
+        self._apply_finished = False
 
     def __repr__(self) -> str:
         return f"Stack({_label(self.tfdir)!r}, workspace={self.workspace!r})"
@@ -240,13 +242,22 @@ class Stack:
 
     def apply(self) -> str:
         self._may_hold_resources = True  # set first: a failed apply can leave resources too
-        return self._tf.apply(
+        out = self._tf.apply(
             input=False,
             color=False,
             auto_approve=True,
             tf_var_file=str(self.var_file),
             state=str(self.state_file),
         )
+        self._apply_finished = True
+        return out
+
+    @property
+    def stack_id(self) -> str | None:
+        """The ``asyncdlq:stack`` tag its resources carry (the plugin sets one per stack)."""
+        tags = self.variables.get("tags")
+        value = tags.get(run_tags.TAG_STACK) if isinstance(tags, dict) else None
+        return str(value) if value else None
 
     def outputs(self) -> dict[str, Any]:
         """Root module outputs as plain values (sensitive ones included)."""
@@ -285,6 +296,12 @@ class Stack:
             tf_var_file=str(self.var_file),
             state=str(self.state_file),
         )
+        if not self._apply_finished and self.stack_id:
+            # An interrupted or failed apply may have created what its state never recorded.
+            from .aws import clients
+            from .sweep import sweep_stack
+
+            sweep_stack(clients(self.target), self.stack_id)
         self._may_hold_resources = False
         return out
 

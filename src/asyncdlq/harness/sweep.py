@@ -129,9 +129,40 @@ def sweep(
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)  # every time the services report is aware
     report = SweepReport(prefix, older_than, now, dry_run)
-    for kind in (_Functions, _Queues, _Topics, _Roles, _LogGroups):
+    for kind in _KINDS:
         _sweep_kind(kind(clients), report, progress)
     return report
+
+
+def sweep_stack(clients: Clients, stack_id: str, *, progress: Progress = say) -> list[str]:
+    """Delete every resource tagged ``TAG_STACK=stack_id``, whatever its age or name.
+
+    For after the destroy of a stack whose apply did not finish: Ctrl-C cancels the provider's
+    CreateFunction (say) after AWS has created the function but before terraform recorded it, so
+    the destroy does not know it (measured: "creating Lambda Function (...): context canceled"
+    with the function in place). Returns what was deleted, as "kind name".
+    """
+    if not stack_id:
+        raise ValueError("the stack id must not be empty")
+    deleted: list[str] = []
+    for kind_type in _KINDS:
+        kind = kind_type(clients)
+        try:
+            items = list(kind.items())
+        except (ClientError, BotoCoreError) as exc:
+            progress(f"could not list {kind.label}s to find stack {stack_id}'s: {_text(exc)}")
+            continue
+        for item in items:
+            try:
+                if kind.tags(item).get(run_tags.TAG_STACK) != stack_id:
+                    continue
+                progress(f"deleting {kind.label} {item.name}: created, but not in the state")
+                kind.delete(item)
+                deleted.append(f"{kind.label} {item.name}")
+            except (ClientError, BotoCoreError) as exc:
+                if not _gone(kind, exc):
+                    progress(f"could not delete {kind.label} {item.name}: {_text(exc)}")
+    return deleted
 
 
 # --- one pass per kind ------------------------------------------------------------------------
@@ -385,3 +416,7 @@ class _LogGroups(_Kind):
 
     def delete(self, item: _Item) -> None:
         self.clients.client("logs").delete_log_group(logGroupName=item.name)
+
+
+# Dependency order: functions first (nothing invokes or logs into what follows), roles late.
+_KINDS: tuple[type[_Kind], ...] = (_Functions, _Queues, _Topics, _Roles, _LogGroups)

@@ -12,6 +12,9 @@ from datetime import datetime, timezone
 
 TAG_RUN_ID = "asyncdlq:run-id"
 TAG_CREATED_AT = "asyncdlq:created-at"
+# One applied stack: what an interrupted apply created but never wrote to its state (terraform
+# cancels the provider's call after AWS acted on it) is found by this tag after the destroy.
+TAG_STACK = "asyncdlq:stack"
 # Every run prefix starts with this: adlq-<6 hex>, plus -w<N> under pytest-xdist.
 NAME_PREFIX = "adlq-"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"

@@ -1,0 +1,66 @@
+"""sweep_stack: what a half-finished apply created outside its state goes after the destroy, and
+nothing else does (other stacks of the same run, untagged resources)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from asyncdlq.emulator.server import EmulatorServer
+from asyncdlq.harness import tags as run_tags
+from asyncdlq.harness.aws import Clients, clients
+from asyncdlq.harness.sweep import sweep_stack
+from asyncdlq.target import Target
+from tests.harness.sweep_resources import (
+    FUNCTION,
+    LOG_GROUP,
+    QUEUE,
+    ROLE,
+    TOPIC,
+    Maker,
+    new_run_id,
+)
+
+KINDS = [FUNCTION, QUEUE, TOPIC, ROLE, LOG_GROUP]
+
+
+@pytest.fixture(scope="module")
+def c(emulator: EmulatorServer) -> Clients:
+    return clients(Target("local", "us-east-1", emulator.endpoint_url))
+
+
+@pytest.fixture
+def make(c: Clients) -> Iterator[Maker]:
+    maker = Maker(c, new_run_id())
+    yield maker
+    maker.cleanup()
+
+
+def _name(maker: Maker, kind: str, which: str) -> str:
+    base = f"{maker.prefix}-{which}-{KINDS.index(kind)}"
+    return f"/aws/lambda/{base}" if kind == LOG_GROUP else base
+
+
+def test_deletes_every_kind_tagged_with_the_stack_and_keeps_the_rest(
+    c: Clients, make: Maker
+) -> None:
+    fresh = timedelta(seconds=1)  # younger than any sweep threshold: the stack tag is enough
+    for kind in KINDS:
+        make.make(kind, _name(make, kind, "ours"), fresh, extra_tags={run_tags.TAG_STACK: "s1"})
+        make.make(kind, _name(make, kind, "other"), fresh, extra_tags={run_tags.TAG_STACK: "s2"})
+        make.make(kind, _name(make, kind, "untagged"))
+
+    deleted = sweep_stack(c, "s1", progress=lambda _line: None)
+
+    assert len(deleted) == len(KINDS), deleted
+    for kind in KINDS:
+        assert not make.exists(kind, _name(make, kind, "ours")), kind
+        assert make.exists(kind, _name(make, kind, "other")), kind
+        assert make.exists(kind, _name(make, kind, "untagged")), kind
+
+
+def test_an_empty_stack_id_is_refused(c: Clients) -> None:
+    with pytest.raises(ValueError, match="must not be empty"):
+        sweep_stack(c, "")
