@@ -120,7 +120,7 @@ class AsyncEngine:
 
     def _discarded(self, event: AsyncEvent) -> bool:
         # An outcome (a reset's, too) or a stop: whatever this dispatch found out is dropped.
-        return self._stopped or event.outcome is not None
+        return self._stopped or event.outcome is not None or event.concluding is not None
 
     def _dispatch(self, event: AsyncEvent) -> None:
         if self._discarded(event):
@@ -262,10 +262,13 @@ class AsyncEngine:
         with self._lock:
             if self._discarded(event):
                 return
-            event.outcome = outcome
+            event.concluding = outcome
         if deliver is not None:
             deliver()
-        event.finished_at = self._now()
+        with self._lock:
+            if event.outcome is None:  # else a reset forgot it meanwhile
+                event.finished_at = self._now()
+                event.outcome = outcome
         event.resolved = None
         self._log.finished(event)
         log.info(

@@ -50,6 +50,9 @@ class AsyncEvent:
     system_errors: int = 0
     last_system_error: str | None = None
     outcome: str | None = None
+    # The outcome being delivered: claimed first (one outcome per event), published as
+    # ``outcome`` once its deliveries are recorded, so whoever sees an outcome sees them too.
+    concluding: str | None = field(default=None, repr=False)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     finished_at: float | None = None
     payload_evicted: bool = False
