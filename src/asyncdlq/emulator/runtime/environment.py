@@ -127,8 +127,8 @@ class Worker:
                 "AWS_SESSION_TOKEN": "test",
             }
         )
-        for key in [k for k in env if k.startswith("ASYNCDLQ_")]:
-            del env[key]  # nothing a function sets may speak to the runtime bootstrap
+        # A function's ASYNCDLQ_* variables reach it like any other (AWS passes them on); they
+        # cannot speak to the bootstrap, which took its channels before this environment.
         return env
 
     # -- the pipes --------------------------------------------------------------------------
