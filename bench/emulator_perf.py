@@ -43,6 +43,7 @@ from typing import Any
 import boto3
 import queue_drain as queue_drain_bench  # bench/queue_drain.py, next to this script
 from botocore.config import Config
+from queue_drain import timed
 
 REPO = Path(__file__).resolve().parents[1]
 RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -201,15 +202,6 @@ def invoke(lam: Any, function: str, kind: str = "RequestResponse", payload: Any 
     resp = lam.invoke(FunctionName=function, InvocationType=kind, Payload=payload)
     resp["Payload"].read()
     return resp
-
-
-def timed(call: Callable[[], Any], n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        started = time.perf_counter()
-        call()
-        out.append(time.perf_counter() - started)
-    return out
 
 
 def in_threads(threads: int, per_thread: Callable[[int], Any]) -> tuple[list[Any], float]:

@@ -29,7 +29,8 @@ def _p50_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-def _timed(call: Callable[[], Any], n: int) -> list[float]:
+def timed(call: Callable[[], Any], n: int) -> list[float]:
+    """The wall time of each of ``n`` calls (emulator_perf.py's sections use it too)."""
     out = []
     for _ in range(n):
         started = time.perf_counter()
@@ -100,8 +101,8 @@ def run(
     fillers = [client(url, "sqs") for _ in range(FILL_THREADS)]
     floor_name = f"bench-floor-{uuid.uuid4().hex[:8]}"
     sqs.create_queue(QueueName=floor_name)
-    _timed(lambda: sqs.get_queue_url(QueueName=floor_name), 20)  # connection and caches warm
-    floor = _p50_ms(_timed(lambda: sqs.get_queue_url(QueueName=floor_name), samples))
+    timed(lambda: sqs.get_queue_url(QueueName=floor_name), 20)  # connection and caches warm
+    floor = _p50_ms(timed(lambda: sqs.get_queue_url(QueueName=floor_name), samples))
     print(f"  {'floor: GetQueueUrl':<46} {floor:10.2f} ms")
     p50_receive: dict[int, float] = {}
     rate = 0.0

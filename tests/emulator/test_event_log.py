@@ -3,10 +3,15 @@ the oldest finished events go; pending events are never touched."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
+
 from asyncdlq.emulator.async_events import AsyncSettings
 from asyncdlq.emulator.event_log import EventLog
 
+from .conftest import SUCCEEDING
 from .engine_fakes import World, attempt, drain, event_for
+from .helpers import invoke_event, wait_outcome
 
 MB = 1024 * 1024
 
@@ -61,3 +66,12 @@ def test_a_long_run_of_large_events_stays_within_the_budget() -> None:
     assert events and events[-1].request_id == "r1999" and events[-1].outcome == "Success"
     assert sum(len(e.payload) for e in events) <= MB
     assert log.evicted_events > 0 and log.evicted_payloads > 0
+
+
+def test_health_reports_what_the_log_holds_against_its_budget(aws, emulator, deploy) -> None:
+    fn = deploy(SUCCEEDING)
+    wait_outcome(emulator, invoke_event(aws, fn.name, b'{"key1": "x"}'))
+    with urllib.request.urlopen(f"{emulator.endpoint_url}/_asyncdlq/health", timeout=5) as r:
+        health = json.load(r)
+    assert health["event_log_budget_bytes"] == emulator.emulator.config.event_log_bytes
+    assert 0 < health["event_log_bytes"] <= health["event_log_budget_bytes"]

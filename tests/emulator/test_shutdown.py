@@ -31,7 +31,6 @@ from .conftest import zip_source
 
 START_TIMEOUT_S = 60.0  # imports moto and boto3: slow on a loaded 2-core machine
 SHUTDOWN_LIMIT_S = 5.0  # issue 9: SIGTERM/SIGINT stop the emulator within 5 s
-# Not ASYNCDLQ_*: the emulator keeps those names for itself (a function may not set them).
 MARK = "SHUTDOWN_TEST_MARK"
 
 LOOPING = """

@@ -53,6 +53,9 @@ class EmulatorApp:
                 "version": __version__,
                 "time_scale": self.emulator.config.time_scale,
                 "pid": os.getpid(),
+                # What the invocation log holds against its budget (--event-log-mb).
+                "event_log_bytes": self.emulator.engine.event_log.total_bytes,
+                "event_log_budget_bytes": self.emulator.engine.event_log.budget_bytes,
             }
         elif route == "invocations":
             body = {"invocations": [e.summary() for e in self.emulator.engine.events()]}
