@@ -259,3 +259,14 @@ def test_create_function_without_code_is_refused_not_a_500(emulator) -> None:
     ).encode()
     status, code, message = lambda_error(emulator.port, "POST", "/2015-03-31/functions", body)
     assert (status, code) == (400, "InvalidParameterValueException")
+
+
+def test_a_stored_control_character_never_makes_a_listing_unparseable(aws) -> None:
+    # moto accepts the endpoint and writes it into its XML as it is; every later
+    # ListSubscriptions of every client would then fail to parse.
+    sns = aws.client("sns")
+    topic = sns.create_topic(Name="control-characters")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="a\x01b@example.com")
+    listed = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert [s["Endpoint"] for s in listed] == ["a\ufffdb@example.com"]
+    sns.delete_topic(TopicArn=topic)

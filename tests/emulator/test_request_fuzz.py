@@ -13,19 +13,22 @@ from __future__ import annotations
 import http.client
 import json
 import os
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 import botocore.session
+import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.serialize import create_serializer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import DELIVER_ANYWHERE, zip_source
+from .conftest import DELIVER_ANYWHERE, Aws, zip_source
 from .error_shape_checks import assert_aws_error
 from .raw_http import CREDENTIALS, send_request
+from .subprocess_emulator import RunningEmulator, emulator_process
 
 OPERATIONS = {
     "lambda": [
@@ -295,7 +298,18 @@ def fuzzed_requests(draw: Any, known: Known) -> tuple[str, str, dict[str, Any], 
     return service, operation, params, mutation, draw(st.integers(0, 50))
 
 
-def test_no_request_gets_a_5xx_and_every_error_has_the_services_shape(emulator, aws) -> None:
+@pytest.fixture(scope="module")
+def fuzzed_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+    """An emulator of the fuzz's own: what accepted fuzz requests store (odd names, control
+    characters, subscriptions) must not reach other tests that list everything."""
+    with emulator_process(tmp_path_factory.mktemp("fuzz")) as running:
+        yield running
+
+
+def test_no_request_gets_a_5xx_and_every_error_has_the_services_shape(
+    fuzzed_emulator: RunningEmulator,
+) -> None:
+    emulator, aws = fuzzed_emulator, Aws(fuzzed_emulator.endpoint_url)
     known = known_resources(aws)
     sent: list[tuple[str, str, str, int]] = []
     failures: list[tuple[Any, ...]] = []

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import traceback
 from collections.abc import Iterable
 from typing import Any, Callable
@@ -81,8 +82,29 @@ class AwsErrorBoundary:
             log.error("the emulator answered %s to %s %s", status, req.method, path)
         elif status.startswith("4") and svc is not None and svc.protocol == "rest-json":
             headers, chunks = _lambda_error_shape(headers, chunks)
+        if svc is not None and svc.protocol == "query":
+            headers, chunks = _well_formed_xml(headers, chunks)
         start_response(status, headers)
         return chunks
+
+
+# Characters XML 1.0 cannot carry, as UTF-8 bytes (the C0 controls but tab, LF and CR).
+_NOT_XML_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _well_formed_xml(
+    headers: list[tuple[str, str]], chunks: list[bytes]
+) -> tuple[list[tuple[str, str]], list[bytes]]:
+    """moto writes stored strings into its XML as they are, so one control character that a
+    request slipped in (an SNS subscription endpoint, say) makes every later listing unparseable
+    for every client. AWS's XML always parses; such characters become U+FFFD, as in
+    error_shapes."""
+    body = b"".join(chunks)
+    if not _NOT_XML_BYTES.search(body):
+        return headers, chunks
+    body = _NOT_XML_BYTES.sub("\ufffd".encode(), body)
+    kept = [(k, v) for k, v in headers if k.lower() != "content-length"]
+    return [*kept, ("Content-Length", str(len(body)))], [body]
 
 
 def _answer(
