@@ -242,3 +242,33 @@ def test_an_orphan_with_a_clean_environment_goes_with_an_adopting_pool(tmp_path)
     finally:
         emulator.kill()
         emulator.wait()
+
+
+def _state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0]
+
+
+def test_a_reused_pid_in_a_stale_tree_is_never_stopped_or_killed(pool) -> None:
+    # The tree is as of the last scan; a process in it may have ended and its pid been given
+    # to an unrelated one (a terraform, a test's child) before the environment is frozen,
+    # thawed or killed. Stand-in: an unrelated process put in the tree, never seen in it.
+    bystander = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True
+    )
+    try:
+        spec = spec_for("def lambda_handler(event, context):\n    return 1\n")
+        worker = pool.acquire(spec)
+        worker.invoke("req-1", b"{}", spec.qualified_arn)
+        worker.tree = {bystander.pid}
+        pool.release(worker)  # freezes the environment
+        time.sleep(0.2)
+        assert _state(bystander.pid) != "T"
+        worker = pool.acquire(spec)  # thaws it
+        worker.tree = {bystander.pid}
+        worker.kill()  # and kills it, its runtime reaped first
+        assert bystander.poll() is None and _state(bystander.pid) != "T"
+        pool.release(worker)
+    finally:
+        bystander.kill()
+        bystander.wait()

@@ -186,16 +186,23 @@ class Worker:
             self._frozen = True
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.process.pid, signal.SIGSTOP)
-            process_tree.signal_all(self.tree, signal.SIGSTOP)
+            process_tree.signal_all(self._still_ours(), signal.SIGSTOP)
 
     def thaw(self) -> None:
         with self._lock:
             if not self._frozen:
                 return
             self._frozen = False
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.process.pid, signal.SIGCONT)
-            process_tree.signal_all(self.tree, signal.SIGCONT)
+            if self.alive:  # once reaped, its number may name another process group
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self.process.pid, signal.SIGCONT)
+            process_tree.signal_all(self._still_ours(), signal.SIGCONT)
+
+    def _still_ours(self) -> set[int]:
+        """The tree's processes that are still the ones seen in it. ``tree`` is as of the last
+        scan (and not rescanned while frozen): a pid in it may have ended and been reused by an
+        unrelated process since (pid_max is often 32768), which must never be stopped."""
+        return process_tree.still_running(self.known)
 
     # -- one invocation ---------------------------------------------------------------------
     def invoke(
@@ -291,7 +298,10 @@ class Worker:
 
     def kill(self, wait: bool = True) -> None:
         """SIGKILL the environment: its group, its process tree, its marked processes."""
-        process_tree.kill_all([self.process.pid], self.markers, self.known)
+        # A reaped runtime's pid may already be another process's (or group's): only a live
+        # one is a root; what it left is found through ``known`` and the markers.
+        roots = [self.process.pid] if self.process.returncode is None else []
+        process_tree.kill_all(roots, self.markers, self.known)
         if wait:
             self.process.wait()
 

@@ -64,6 +64,8 @@ class MemoryMonitor:
                 last_scan = now
                 table = process_tree.scan()
                 for w in workers:
+                    if w.process.returncode is not None:
+                        continue  # reaped: its pid may be another process's group or session
                     found = process_tree.members([w.process.pid], (), table) - {w.process.pid}
                     # Cumulative: a double-forked child stays known after it is reparented.
                     w.known |= {(pid, table[pid].started) for pid in found}
