@@ -99,6 +99,13 @@ class _TreeWatch:
         self.seen.update(process_sweep.descendants(self.root_pid))
 
 
+def _interruptible() -> None:
+    """In the child: Ctrl-C does its default again. A shell starts background jobs with SIGINT
+    ignored and children inherit that, so a test run launched as `make test &` would otherwise
+    give an inner pytest that ignores the very interrupt these tests send."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class InnerRun:
     def __init__(self, root: Path, endpoint: str, dlq_arn: str, run_id: str) -> None:
         self.root, self.run_id = root, run_id
@@ -130,6 +137,7 @@ class InnerRun:
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                preexec_fn=_interruptible,
             )
 
     def text(self) -> str:

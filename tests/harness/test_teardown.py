@@ -108,6 +108,9 @@ def _marked_process(owner: Path, *, ignore_sigint: bool) -> subprocess.Popen[byt
         [sys.executable, "-c", code],
         env={**os.environ, process_sweep.OWNER_ENV: str(owner)},
         start_new_session=True,
+        # From exec on, SIGINT does its default: a run launched in the background (`make test
+        # &`) has it ignored, and children inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
