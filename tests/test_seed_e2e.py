@@ -1,7 +1,8 @@
 """The seed tutorial end to end: the module applied, invoked asynchronously, its failures in the DLQ.
 
 Runs unchanged against the emulator (TARGET=local, default) and a real account (TARGET=aws):
-every expected value here is what AWS does (../shared/aws-async-facts.md), nothing emulator-only.
+every expected value here is what AWS does (docs/aws-behaviour.md, "The seed scenario"), nothing
+emulator-only.
 """
 
 from __future__ import annotations
