@@ -113,16 +113,21 @@ class QueueIndex:
         while self._expiry and self._expiry[0][0] <= limit_ms:
             _, _, slot = heapq.heappop(self._expiry)
             self.remove(slot)
+        not_yet = []
         while self._later and self._later[0][0] <= now_ms:
-            due, seq, generation, slot = self._later[0]
+            entry = heapq.heappop(self._later)
+            _, _, generation, slot = entry
             if slot.generation != generation or slot.state == GONE:
-                heapq.heappop(self._later)
                 continue
             if not self._receivable(slot.message):
-                break  # due within this millisecond by moto's strict comparison; next call
-            heapq.heappop(self._later)
+                # Due this very millisecond, but moto's visibility check is strict (a delay's
+                # is not): kept for a later call, without holding back the entries behind it.
+                not_yet.append(entry)
+                continue
             self._set(slot, READY)
             heapq.heappush(self._ready, (slot.seq, slot.generation, slot))
+        for entry in not_yet:
+            heapq.heappush(self._later, entry)
 
     def pop_ready(self) -> Slot | None:
         """The oldest receivable message, taken out of the ready heap (its state is unchanged)."""
