@@ -34,7 +34,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from asyncdlq.harness import process_sweep
+from asyncdlq import process_sweep
 
 LOOPING = """
 import os, pathlib

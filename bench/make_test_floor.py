@@ -247,8 +247,8 @@ def previous_run(manifest: Path) -> TestRun:
 def own_emulator(state: Path) -> Iterator[str]:
     """An emulator on a free port for the replays (the harness's own, started the way a test
     run starts it); yields its endpoint, stops it on exit."""
-    from asyncdlq.harness import emulator_lease
-    from asyncdlq.harness.emulator_process import EmulatorError, parse_time_scale
+    from asyncdlq.emulator import lease as emulator_lease
+    from asyncdlq.emulator.process import EmulatorError, parse_time_scale
 
     try:
         info = emulator_lease.lease(state, endpoint=None, time_scale=parse_time_scale(TIME_SCALE))

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from asyncdlq.harness.aws import assert_nothing_left, queue_name_of
+from asyncdlq.client.clients import assert_nothing_left, queue_name_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_STACK = ROOT / "tests" / "stacks" / "seed"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from asyncdlq import cli
+from asyncdlq.cli import main as cli
 from asyncdlq.harness.stack import Stack
 from asyncdlq.target import Target
 from asyncdlq.terraform_env import TerraformConfigError, terraform_binary

@@ -6,7 +6,7 @@ import json
 import os
 import time
 
-from asyncdlq.emulator import logs
+from asyncdlq.emulator import function_logs
 
 from .helpers import invoke, log_messages
 
@@ -83,7 +83,7 @@ def test_one_huge_line_is_clipped_to_one_log_event(aws, deploy) -> None:
     assert raw == '"done"'
     messages = log_messages(aws, fn.name)
     huge = [m for m in messages if m.startswith("xxx")]
-    assert [len(m) for m in huge] == [logs.MAX_EVENT_BYTES]
+    assert [len(m) for m in huge] == [function_logs.MAX_EVENT_BYTES]
     assert "after" in messages
 
 

@@ -24,8 +24,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from asyncdlq.harness import process_sweep
-from asyncdlq.harness.process_sweep import ProcessInfo
+from asyncdlq import process_sweep
+from asyncdlq.process_sweep import ProcessInfo
 
 from .conftest import zip_source
 
@@ -113,7 +113,7 @@ def emulator(tmp_path: Path) -> Iterator[Emulator]:
             stdout=out,
             stderr=err,
             env={**os.environ, MARK: marker, "PYTHONUNBUFFERED": "1"},
-            start_new_session=True,  # as harness/emulator_process.py starts it
+            start_new_session=True,  # as emulator/process.py starts it
         )
     running = Emulator(process, "", stderr_path, marker)
     try:

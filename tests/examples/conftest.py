@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from asyncdlq.harness.messages import ReceivedMessage
+from asyncdlq.client.messages import ReceivedMessage
 from asyncdlq.packaging import build_zip
 
 ROOT = Path(__file__).resolve().parents[2]

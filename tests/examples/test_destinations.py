@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from asyncdlq.harness.messages import ReceivedMessage
+from asyncdlq.client.messages import ReceivedMessage
 
 from .conftest import RECORD_KEYS_WITH_RESPONSE, assert_dead_letter
 

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 from botocore.exceptions import ClientError
 
+from asyncdlq.client.clients import Clients
 from asyncdlq.harness import tags as run_tags
-from asyncdlq.harness.aws import Clients
 from tests.emulator.conftest import SUCCEEDING, zip_source
 
 OLD = timedelta(hours=3)

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from asyncdlq.harness import aws as aws_helpers
+from asyncdlq.client import clients as aws_helpers
+from asyncdlq.client.invoker import Invocation, invoke_async
+from asyncdlq.client.logs import LogReader
+from asyncdlq.client.messages import MessageReader
 from asyncdlq.harness.diagnostics import failure_report, queue_urls_in
-from asyncdlq.harness.invoker import Invocation, invoke_async
-from asyncdlq.harness.logs import LogReader
-from asyncdlq.harness.messages import MessageReader
 from asyncdlq.target import Target
 from tests.emulator.conftest import FAILING
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from asyncdlq.harness import process_sweep
+from asyncdlq import process_sweep
 from asyncdlq.packaging import build_zip
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +34,7 @@ STACK = ROOT / "tests" / "harness" / "stacks" / "interruptible"
 # Signals the outer test through a file when the inner test reaches its wait.
 INNER_TEST = """
 import json, os, pathlib, time
-from asyncdlq.harness.invoker import invoke_async
+from asyncdlq.client.invoker import invoke_async
 
 VARIABLES = json.loads(os.environ["INNER_VARIABLES"])
 STACK = os.environ["INNER_STACK"]

@@ -13,7 +13,7 @@ from typing import Callable
 
 import pytest
 
-from asyncdlq.harness import process_sweep
+from asyncdlq import process_sweep
 from asyncdlq.harness import stack as stack_module
 from asyncdlq.harness.stack import (
     Stack,

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from botocore.exceptions import ClientError
 
+from asyncdlq.client.clients import Clients, clients
 from asyncdlq.emulator.server import EmulatorServer
 from asyncdlq.harness import sweep as sweep_module
-from asyncdlq.harness.aws import Clients, clients
 from asyncdlq.harness.sweep import (
     DurationError,
     SweepReport,

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
+from asyncdlq.client.clients import Clients, clients
 from asyncdlq.emulator.server import EmulatorServer
 from asyncdlq.harness import tags as run_tags
-from asyncdlq.harness.aws import Clients, clients
 from asyncdlq.harness.sweep import sweep_stack
 from asyncdlq.target import Target
 from tests.harness.sweep_resources import (

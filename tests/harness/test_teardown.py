@@ -13,7 +13,8 @@ from typing import Callable
 
 import pytest
 
-from asyncdlq.harness import process_sweep, teardown
+from asyncdlq import process_sweep
+from asyncdlq.harness import teardown
 from asyncdlq.harness.stack import Stack
 from asyncdlq.harness.teardown import (
     KEPT_MARK,

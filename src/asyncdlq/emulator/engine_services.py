@@ -1,6 +1,6 @@
 """Everything the async engine needs from the rest of the emulator, passed in as one object.
 
-core.py builds the real one (moto's backends, the worker pool, the IAM evaluator, the clock); the
+instance.py builds the real one (moto's backends, the worker pool, the IAM evaluator, the clock); the
 engine's tests build fakes, so they run with no moto, no HTTP and no processes.
 """
 

@@ -13,8 +13,8 @@ import json
 import uuid
 from typing import Any
 
-from . import core, permissions, validation
 from . import function_config_checks as checks
+from . import instance, permissions, validation
 from .async_engine import AsyncEvent, AsyncSettings
 from .moto_glue import (
     BackendDict,
@@ -220,7 +220,7 @@ class EmulatedLambdaBackend(LambdaBackend):
                 if qualifier or ":" in function_name.split(":function:")[-1]
                 else None
             )
-            core.current().pool.retire_function(arn + fn.function_name, version)
+            instance.current().pool.retire_function(arn + fn.function_name, version)
 
     # -- invocation -----------------------------------------------------------------------------
     def find_function(self, function_name: str, qualifier: str | None) -> EmulatedFunction:
@@ -239,13 +239,13 @@ class EmulatedLambdaBackend(LambdaBackend):
         if limit == 0:
             raise TooManyRequests()
         try:
-            return core.current().run_attempt(fn.execution_spec(), request_id, payload, limit)
+            return instance.current().run_attempt(fn.execution_spec(), request_id, payload, limit)
         except Throttled:
             raise TooManyRequests() from None
 
     def invoke_async(self, fn: EmulatedFunction, qualifier: str | None, payload: bytes) -> str:
         request_id = str(uuid.uuid4())
-        core.current().engine.submit(
+        instance.current().engine.submit(
             AsyncEvent(
                 request_id=request_id,
                 account_id=self.account_id,

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 from urllib.parse import unquote
 
-from . import core, moto_glue
+from . import instance, moto_glue
 from .lambda_backend import EmulatedLambdaBackend, emulated_lambda_backends
 from .moto_glue import LambdaClientError, LambdaResponse
 from .request_validation import INVOKE_PARSE_PREFIX, invoke_payload_problem
@@ -68,7 +68,7 @@ class EmulatedLambdaResponse(LambdaResponse):
         if invocation_type == "DryRun":
             return 204, {"status": "204"}, ""
         if invocation_type == "Event":
-            limit = core.current().config.async_payload_limit
+            limit = instance.current().config.async_payload_limit
             if len(payload) > limit:
                 raise RequestEntityTooLarge(len(payload), limit)
             request_id = self.backend.invoke_async(fn, qualifier, payload)

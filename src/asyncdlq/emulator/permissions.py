@@ -10,7 +10,7 @@ from typing import Any
 
 from . import iam_eval, moto_glue
 from .moto_glue import InvalidParameterValueException
-from .validation import DLQ_UNSUPPORTED  # unconfirmed text, see validation.py
+from .validation import DLQ_UNSUPPORTED
 
 # facts §3 (recorded from AWS).
 DLQ_SQS_DENIED = "The provided execution role does not have permissions to call SendMessage on SQS"

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from typing import Any, Callable
 
 from .. import __version__
-from .core import DEFAULT_ASYNC_PAYLOAD_LIMIT, Emulator, EmulatorConfig, install, uninstall
 from .error_boundary import AwsErrorBoundary
 from .http import KeepAliveWSGIServer
+from .instance import DEFAULT_ASYNC_PAYLOAD_LIMIT, Emulator, EmulatorConfig, install, uninstall
 from .lambda_responses import EmulatedLambdaResponse
 from .moto_glue import CachedDispatcher, app_factory, install_sqs_index, uninstall_sqs_index
 from .request_guard import GuardPolicy, RequestGuard, normalize_origin

@@ -13,10 +13,10 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Callable
 
-from .invoker import Invocation
-from .logs import LogReader, log_group_of
-from .messages import MessageReader, ReceivedMessage
-from .timeline import build_timeline, spacing_verdict
+from ..client.invoker import Invocation
+from ..client.logs import LogReader, log_group_of
+from ..client.messages import MessageReader, ReceivedMessage
+from ..client.timeline import build_timeline, spacing_verdict
 
 # https://sqs.<region>.amazonaws.com/<account>/<name>, or an emulator's http://host:port/<account>/<name>
 _QUEUE_URL = re.compile(r"^https?://[^\s/]+(?:/[^\s/]+)*/\d{12}/[A-Za-z0-9_-]{1,80}(?:\.fifo)?$")

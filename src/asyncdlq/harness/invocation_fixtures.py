@@ -1,7 +1,7 @@
 """Fixtures that invoke a function and watch what follows, and the report printed when a test
 using them fails (registered by plugin.py through ``pytest_plugins``).
 
-Each fixture is a thin binding of a helper in watch.py to the session's target, so a test reads
+Each fixture is a thin binding of a helper in session_helpers.py to the session's target, so a test reads
 the same on the emulator and on AWS. What a test invoked and which queues it read is kept on the
 test item, so a failure shows that invocation's timeline, its log lines and what the queues hold.
 The heavy imports wait until a fixture is used.
@@ -17,23 +17,23 @@ import pytest
 from .plugin import AppliedStack, clients_key
 
 if TYPE_CHECKING:
-    from .aws import Clients
-    from .deadlines import Deadlines
-    from .watch import Activity, FunctionFacts, Invoker, Logs, Messages, Timelines
+    from ..client.clients import Clients
+    from ..client.deadlines import Deadlines
+    from .session_helpers import Activity, FunctionFacts, Invoker, Logs, Messages, Timelines
 
 record_key = pytest.StashKey["Activity"]()
 
 
 @pytest.fixture(scope="session")
 def _asyncdlq_facts(asyncdlq_clients: Clients) -> FunctionFacts:
-    from .watch import FunctionFacts
+    from .session_helpers import FunctionFacts
 
     return FunctionFacts(asyncdlq_clients)
 
 
 @pytest.fixture
 def _asyncdlq_record(request: pytest.FixtureRequest) -> Activity:
-    from .watch import Activity
+    from .session_helpers import Activity
 
     record = Activity()
     request.node.stash[record_key] = record
@@ -43,7 +43,7 @@ def _asyncdlq_record(request: pytest.FixtureRequest) -> Activity:
 @pytest.fixture
 def asyncdlq_invoke(asyncdlq_clients: Clients, _asyncdlq_record: Activity) -> Invoker:
     """``asyncdlq_invoke(function_name, payload, correlation_id=None) -> Invocation``."""
-    from .watch import Invoker
+    from .session_helpers import Invoker
 
     return Invoker(asyncdlq_clients, _asyncdlq_record)
 
@@ -56,7 +56,7 @@ def asyncdlq_messages(
     _asyncdlq_record: Activity,
 ) -> Messages:
     """``asyncdlq_messages.wait_for(queue_url, invocation) -> Match(messages, duplicates)``."""
-    from .watch import Messages
+    from .session_helpers import Messages
 
     return Messages(asyncdlq_clients, asyncdlq_deadlines, _asyncdlq_facts, _asyncdlq_record)
 
@@ -66,7 +66,7 @@ def asyncdlq_logs(
     asyncdlq_clients: Clients, asyncdlq_deadlines: Deadlines, _asyncdlq_facts: FunctionFacts
 ) -> Logs:
     """``asyncdlq_logs.attempts(invocation, count=1) -> [AttemptLog]`` (lines, error, report)."""
-    from .watch import Logs
+    from .session_helpers import Logs
 
     return Logs(asyncdlq_clients, asyncdlq_deadlines, _asyncdlq_facts)
 
@@ -76,7 +76,7 @@ def asyncdlq_timeline(
     asyncdlq_logs: Logs, asyncdlq_deadlines: Deadlines, _asyncdlq_facts: FunctionFacts
 ) -> Timelines:
     """``asyncdlq_timeline(invocation, message) -> Timeline``; ``.assert_retry_spacing(t)``."""
-    from .watch import Timelines
+    from .session_helpers import Timelines
 
     return Timelines(asyncdlq_logs, asyncdlq_deadlines, _asyncdlq_facts)
 

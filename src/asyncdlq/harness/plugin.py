@@ -22,15 +22,16 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 import pytest
 
+from .. import progress
 from ..target import Target, TargetError, current_target
-from . import interrupts, progress
+from . import interrupts
 from . import tags as run_tags
 from .run import WORKERINPUT_KEY, RunContext, shared_run_id, worker_id
 
 if TYPE_CHECKING:
-    from .aws import Clients
-    from .deadlines import Deadlines
-    from .emulator_process import EmulatorInfo
+    from ..client.clients import Clients
+    from ..client.deadlines import Deadlines
+    from ..emulator.process import EmulatorInfo
     from .stack import Stack
 
 # The fixtures that invoke and watch, and the failure report.
@@ -121,7 +122,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def _finish_run(config: pytest.Config, run: RunContext) -> None:
     """The controller's last word: stacks dead workers left, then the emulator, then the dir."""
-    from . import emulator_lease
+    from ..emulator import lease as emulator_lease
     from .teardown import finish_pending
 
     left = finish_pending(run.run_dir)
@@ -163,8 +164,8 @@ def asyncdlq_emulator(asyncdlq_run: RunContext) -> EmulatorInfo | None:
     ASYNCDLQ_ENDPOINT names one); None on TARGET=aws. Stopped when the run ends."""
     if not current_target().is_local:
         return None
-    from .emulator_lease import lease
-    from .emulator_process import configured_time_scale
+    from ..emulator.lease import lease
+    from ..emulator.process import configured_time_scale
 
     explicit = os.environ.get("ASYNCDLQ_ENDPOINT") or None
     # An xdist worker's parent is the run's controller, which outlives every worker.
@@ -183,7 +184,7 @@ def asyncdlq_target(asyncdlq_emulator: EmulatorInfo | None) -> Target:
     chosen = current_target()
     if asyncdlq_emulator is not None:
         return Target("local", chosen.region, asyncdlq_emulator.endpoint)
-    from .aws import clients
+    from ..client.clients import clients
     from .guardrail import check_account
 
     account = check_account(clients(chosen).client("sts"))
@@ -201,7 +202,7 @@ def asyncdlq_state_dir(asyncdlq_run: RunContext) -> Path:
 @pytest.fixture(scope="session")
 def asyncdlq_clients(pytestconfig: pytest.Config, asyncdlq_target: Target) -> Clients:
     """boto3 clients for the target."""
-    from .aws import clients
+    from ..client.clients import clients
 
     made = clients(asyncdlq_target)
     pytestconfig.stash[clients_key] = made
@@ -217,7 +218,7 @@ def asyncdlq_run_prefix(asyncdlq_run: RunContext) -> str:
 @pytest.fixture(scope="session")
 def asyncdlq_deadlines(asyncdlq_emulator: EmulatorInfo | None) -> Deadlines:
     """How long to wait for dead letters, records and logs on this target."""
-    from .deadlines import Deadlines
+    from ..client.deadlines import Deadlines
 
     if asyncdlq_emulator is None:
         return Deadlines(time_scale=1.0, on_aws=True)

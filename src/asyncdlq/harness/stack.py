@@ -35,11 +35,11 @@ from typing import Any, Union
 
 import tftest
 
+from .. import process_sweep
+from ..progress import say
 from ..target import Target
 from ..terraform_env import terraform_binary, terraform_env
-from . import process_sweep
 from . import tags as run_tags
-from .progress import say
 from .terraform_run import (
     DEFAULT_KILL_GRACE_S,
     TerraformCommandError,
@@ -298,7 +298,7 @@ class Stack:
         )
         if not self._apply_finished and self.stack_id:
             # An interrupted or failed apply may have created what its state never recorded.
-            from .aws import clients
+            from ..client.clients import clients
             from .sweep import sweep_stack
 
             sweep_stack(clients(self.target), self.stack_id)

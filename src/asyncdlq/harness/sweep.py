@@ -21,9 +21,9 @@ from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..client.clients import Clients
+from ..progress import say
 from . import tags as run_tags
-from .aws import Clients
-from .progress import say
 
 Progress = Callable[[str], None]
 

@@ -21,9 +21,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import process_sweep
+from ..progress import say
 from ..target import Target
-from . import process_sweep
-from .progress import say
 from .stack import DEFAULT_KILL_GRACE_S, Stack
 
 PENDING_DIR = "pending"

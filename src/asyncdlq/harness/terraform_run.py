@@ -17,8 +17,8 @@ from typing import IO
 
 import tftest
 
-from . import process_sweep
-from .progress import say
+from .. import process_sweep
+from ..progress import say
 
 # Time terraform gets after SIGINT to stop gracefully and save its state before SIGKILL. It waits
 # for calls in flight, and the AWS provider's create of an SQS queue alone waits ~25 s: killing it

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from typing import IO, Any
 
-from .. import logs
+from .. import function_logs
 
 __all__ = [
     "CONTROL_LINE_LIMIT",
@@ -28,7 +28,7 @@ MAX_LOG_EVENTS_PER_INVOKE = 10_000
 MAX_LOG_BYTES_PER_INVOKE = 8 * 1024 * 1024
 # One control message (a batch of log lines, JSON-escaped, or a result header); longer lines
 # are not the runtime's and are skipped without being held.
-CONTROL_LINE_LIMIT = 8 * logs.MAX_EVENT_BYTES
+CONTROL_LINE_LIMIT = 8 * function_logs.MAX_EVENT_BYTES
 # Lambda's response limit (docs/aws-behaviour.md, Limits: payloads, responses, environment
 # variables, code): "Response payload size (N bytes) exceeded maximum allowed payload size
 # (6291556 bytes)."

@@ -21,7 +21,7 @@ from typing import Any
 
 import boto3
 
-from .. import logs
+from .. import function_logs
 from . import process_tree
 from .channel import (
     MAX_LOG_EVENTS_PER_INVOKE,
@@ -52,7 +52,9 @@ class Worker:
 
     def __init__(self, spec: FunctionSpec, code_dir: Path, endpoint_url: str, spawner: Spawner):
         self.spec = spec
-        self.stream = logs.LogStream(spec.account_id, spec.region, spec.log_group, spec.version)
+        self.stream = function_logs.LogStream(
+            spec.account_id, spec.region, spec.log_group, spec.version
+        )
         self.marker = f"AWS_LAMBDA_LOG_STREAM_NAME={self.stream.name}".encode()
         self._messages: queue.Queue[dict[str, Any]] = queue.Queue()
         self.budget = LogBudget()
@@ -84,7 +86,7 @@ class Worker:
             "env": self._environment(code_dir, endpoint_url),
             "cwd": str(code_dir),
             "sdk_path": _SDK_PATH,
-            "max_event_bytes": logs.MAX_EVENT_BYTES,
+            "max_event_bytes": function_logs.MAX_EVENT_BYTES,
             "max_log_events": MAX_LOG_EVENTS_PER_INVOKE,
         }
         body = json.dumps(setup).encode()
@@ -167,7 +169,7 @@ class Worker:
         # Output that bypasses sys.stdout (os.write(1, ...), C extensions, the interpreter dying).
         assert self.process.stdout is not None
         with contextlib.suppress(OSError, ValueError):
-            for raw, _ in bounded_lines(self.process.stdout, logs.MAX_EVENT_BYTES):
+            for raw, _ in bounded_lines(self.process.stdout, function_logs.MAX_EVENT_BYTES):
                 self._log_lines([raw.decode("utf-8", "replace")])
         self.process.stdout.close()
 
@@ -215,7 +217,7 @@ class Worker:
         self.budget.reset()
         self.response_limit = RESPONSE_LIMIT if response_limit is None else response_limit
         self.peak_mb = 0.0
-        self.stream.write(logs.start_line(request_id, spec.version))
+        self.stream.write(function_logs.start_line(request_id, spec.version))
         deadline = started + spec.timeout_s
         request = {
             "request_id": request_id,

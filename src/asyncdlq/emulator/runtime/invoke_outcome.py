@@ -8,7 +8,7 @@ import signal
 import time
 from typing import TYPE_CHECKING, Any
 
-from .. import logs
+from .. import function_logs
 from .exit_reasons import exit_reason
 from .spec import AttemptResult
 
@@ -41,7 +41,7 @@ def finish_invoke(
     platform_error: str | None = None  # the REPORT's Error Type for platform errors
     if outcome is None:
         worker.kill()
-        stream.write(logs.timeout_line(request_id, spec.timeout_s))
+        stream.write(function_logs.timeout_line(request_id, spec.timeout_s))
         outcome = _platform_error(
             "Sandbox.Timedout",
             f"RequestId: {request_id} Error: Task timed out after {spec.timeout_s:.2f} seconds",
@@ -81,9 +81,9 @@ def finish_invoke(
             },
             "max_memory_mb": outcome.get("max_memory_mb", 0),
         }
-    stream.write(logs.end_line(request_id))
+    stream.write(function_logs.end_line(request_id))
     stream.write(
-        logs.report_line(
+        function_logs.report_line(
             request_id,
             duration_ms,
             spec.memory_mb,

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from asyncdlq.harness import progress
-from asyncdlq.harness.progress import StreamWriter, Wait
+from asyncdlq import progress
+from asyncdlq.progress import StreamWriter, Wait
 
 pytest_plugins = ["pytester"]
 
@@ -150,7 +150,7 @@ def test_xdist_worker_writes_to_real_stderr_with_its_id(monkeypatch) -> None:
 def test_pytest_writer_shows_lines_of_a_passing_test(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(
         """
-        from asyncdlq.harness import progress
+        from asyncdlq import progress
 
         def pytest_configure(config):
             config._previous = progress.set_writer(progress.pytest_writer(config))
@@ -162,7 +162,7 @@ def test_pytest_writer_shows_lines_of_a_passing_test(pytester: pytest.Pytester) 
     pytester.makepyfile(
         textwrap.dedent(
             """
-            from asyncdlq.harness import progress
+            from asyncdlq import progress
 
             def test_waits():
                 progress.say("live from inside a captured test")

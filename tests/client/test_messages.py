@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from asyncdlq.harness import messages, progress
-from asyncdlq.harness.invoker import invoke_async
-from asyncdlq.harness.messages import MessageReader, MessageTimeout
+from asyncdlq import progress
+from asyncdlq.client import messages
+from asyncdlq.client.invoker import invoke_async
+from asyncdlq.client.messages import MessageReader, MessageTimeout
 from tests.emulator.conftest import FAILING, SUCCEEDING
 
 

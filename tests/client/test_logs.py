@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from asyncdlq.harness.aws import clients
-from asyncdlq.harness.deadlines import Deadlines
-from asyncdlq.harness.invoker import invoke_async
-from asyncdlq.harness.logs import LogReader, log_group_of, parse_report
-from asyncdlq.harness.messages import MessageReader
-from asyncdlq.harness.watch import FunctionFacts, Logs
+from asyncdlq.client.clients import clients
+from asyncdlq.client.deadlines import Deadlines
+from asyncdlq.client.invoker import invoke_async
+from asyncdlq.client.logs import LogReader, log_group_of, parse_report
+from asyncdlq.client.messages import MessageReader
+from asyncdlq.harness.session_helpers import FunctionFacts, Logs
 from asyncdlq.target import Target
 from tests.emulator.conftest import FAILING, SUCCEEDING
 

@@ -12,7 +12,7 @@ import zipfile
 import pytest
 from botocore.config import Config
 
-from asyncdlq.harness import aws
+from asyncdlq.client import clients as aws
 from asyncdlq.target import Target
 
 

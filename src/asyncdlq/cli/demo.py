@@ -15,15 +15,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .harness import progress
-from .harness.aws import Clients, clients
-from .harness.emulator_process import configured_time_scale, running_emulator
-from .harness.invoker import Invocation, invoke_async
-from .harness.logs import AttemptLog, LogReader
-from .harness.messages import MessageReader, MessageTimeout, ReceivedMessage
-from .harness.stack import Stack
-from .packaging import build_zip
-from .target import Target, current_target
+from .. import progress
+from ..client.clients import Clients, clients
+from ..client.invoker import Invocation, invoke_async
+from ..client.logs import AttemptLog, LogReader
+from ..client.messages import MessageReader, MessageTimeout, ReceivedMessage
+from ..emulator.process import configured_time_scale, running_emulator
+from ..harness.stack import Stack
+from ..packaging import build_zip
+from ..target import Target, current_target
 
 ROOT = Path(__file__).resolve().parents[2]
 PAYLOAD = b'{"key1": "value1"}'

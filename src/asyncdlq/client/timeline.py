@@ -14,11 +14,11 @@ from typing import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .aws import queue_name_of
+from ..progress import say
+from .clients import queue_name_of
 from .invoker import Invocation
 from .logs import AttemptLog, LogReader
 from .messages import ReceivedMessage
-from .progress import say
 
 # Facts §2: delay before retry 1 and retry 2, counted from the end of the attempt before.
 RETRY_DELAYS_S = (60.0, 120.0)

@@ -17,19 +17,19 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
-from . import cli_args
-from .cli_sweep import add_parser as add_sweep_parser
-from .cli_views import add_parsers as add_view_parsers
-from .emulator.event_log import DEFAULT_EVENT_LOG_BYTES
-from .harness.emulator_process import EmulatorError
-from .target import TargetError, current_target
+from ..emulator.event_log import DEFAULT_EVENT_LOG_BYTES
+from ..emulator.process import EmulatorError
+from ..target import TargetError, current_target
+from . import arguments
+from .sweep import add_parser as add_sweep_parser
+from .views import add_parsers as add_view_parsers
 
 STATE_DIR = Path(os.environ.get("ASYNCDLQ_STATE_DIR", ".asyncdlq"))
 _MB = 1024 * 1024
 
 
 def _time_scale(text: str) -> float:
-    from .harness.emulator_process import EmulatorError, parse_time_scale
+    from ..emulator.process import EmulatorError, parse_time_scale
 
     try:
         value = parse_time_scale(text)
@@ -61,8 +61,8 @@ def _rate(text: str) -> float:
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:
-    from .emulator.request_guard import exposure_warning
-    from .emulator.server import BindError, EmulatorServer
+    from ..emulator.request_guard import exposure_warning
+    from ..emulator.server import BindError, EmulatorServer
 
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
@@ -184,7 +184,7 @@ def _stop_when_gone(pid: int, stop: Callable[[], None]) -> None:
 
 
 def cmd_package(args: argparse.Namespace) -> int:
-    from .packaging import PackagingError, build_zip
+    from ..packaging import PackagingError, build_zip
 
     try:
         out = build_zip(args.source, args.output)
@@ -203,7 +203,7 @@ def cmd_package(args: argparse.Namespace) -> int:
 
 
 def cmd_terraform(args: argparse.Namespace) -> int:
-    from .terraform_env import TerraformConfigError, terraform_binary, terraform_env
+    from ..terraform_env import TerraformConfigError, terraform_binary, terraform_env
 
     try:
         # TF_BINARY (default terraform): TF_BINARY=tofu runs OpenTofu with the same settings.
@@ -219,7 +219,7 @@ def cmd_terraform(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from .harness.emulator_process import configured_time_scale, is_answering, start_background
+    from ..emulator.process import configured_time_scale, is_answering, start_background
 
     target = current_target()
     if not target.is_local:
@@ -241,7 +241,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    from .harness.emulator_process import stop
+    from ..emulator.process import stop
 
     print("stopped the emulator" if stop(STATE_DIR) else "no emulator started by make is running")
     return 0
@@ -310,7 +310,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = cli_args.OneLineParser(prog="asyncdlq", description=__doc__)
+    parser = arguments.OneLineParser(prog="asyncdlq", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("emulator", help="run the local AWS emulator in the foreground")
@@ -320,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="address to listen on (default 127.0.0.1); any other lets whoever reaches the port "
         "run code on this machine",
     )
-    p.add_argument("--port", type=cli_args.port, default=4599, help="0-65535, 0 picks a free port")
+    p.add_argument("--port", type=arguments.port, default=4599, help="0-65535, 0 picks a free port")
     p.add_argument(
         "--time-scale",
         type=_time_scale,
@@ -329,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--async-payload-limit",
-        type=cli_args.positive_int("262144"),
+        type=arguments.positive_int("262144"),
         default=None,
         help="bytes accepted by an Event invoke (default 1048576, AWS since Oct 2025)",
     )
@@ -343,14 +343,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=None, help="makes --duplicate-rate repeatable")
     p.add_argument(
         "--idle-timeout",
-        type=cli_args.positive_number("300"),
+        type=arguments.positive_number("300"),
         default=None,
         metavar="SECONDS",
         help="how long an idle execution environment is kept before it is retired",
     )
     p.add_argument(
         "--event-log-mb",
-        type=cli_args.non_negative_number("64"),
+        type=arguments.non_negative_number("64"),
         default=None,
         metavar="MB",
         help=f"memory budget of the event log kept for introspection (default "
@@ -360,19 +360,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verbose", action="store_true", help="log every request")
     p.add_argument(
         "--exit-with-pid",
-        type=cli_args.running_pid,
+        type=arguments.running_pid,
         default=None,
         help="stop once this process has ended (the test run that started the emulator)",
     )
     p.add_argument(
         "--ready-file",
-        type=cli_args.writable_file,
+        type=arguments.writable_file,
         default=None,
         help="write {endpoint, pid} as JSON here once listening (with --port 0: the chosen port)",
     )
     p.add_argument(
         "--cors-origin",
-        type=cli_args.origin,
+        type=arguments.origin,
         action="append",
         default=[],
         metavar="ORIGIN",
@@ -381,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--allow-host",
-        type=cli_args.host_name,
+        type=arguments.host_name,
         action="append",
         default=[],
         metavar="NAME",
@@ -429,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
         # a first argument that looks like an option (`asyncdlq terraform -chdir=dir init`).
         args = argparse.Namespace(func=cmd_terraform, args=argv[1:])
     else:
-        args = cli_args.parse(build_parser(), argv)
+        args = arguments.parse(build_parser(), argv)
     try:
         return int(args.func(args))
     except (TargetError, EmulatorError) as exc:

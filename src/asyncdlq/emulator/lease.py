@@ -14,15 +14,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from .emulator_process import (
-    EmulatorInfo,
-    adopt,
-    is_answering,
-    start_background,
-    started_endpoint,
-    stop,
-)
-from .progress import say
+from ..progress import say
+from .process import EmulatorInfo, adopt, is_answering, start_background, started_endpoint, stop
 
 LEASE_FILE = "emulator.json"
 _LOCK_FILE = "emulator.lock"

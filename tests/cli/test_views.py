@@ -11,8 +11,8 @@ from typing import Any, Callable
 
 import pytest
 
-from asyncdlq import cli_views
-from asyncdlq.harness.messages import MessageReader
+from asyncdlq.cli import views as cli_views
+from asyncdlq.client.messages import MessageReader
 from tests.emulator.conftest import FAILING, SUCCEEDING
 
 Run = Callable[..., "tuple[int, str, str]"]

@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from . import progress
-from .invoker import Invocation, Payload, invoke_async
-from .logs import AttemptLog, LogReader, log_group_of
-from .messages import Match, MessageReader, ReceivedMessage
-from .timeline import AttemptWatcher, Timeline, assert_retry_spacing, build_timeline
+from .. import progress
+from ..client.invoker import Invocation, Payload, invoke_async
+from ..client.logs import AttemptLog, LogReader, log_group_of
+from ..client.messages import Match, MessageReader, ReceivedMessage
+from ..client.timeline import AttemptWatcher, Timeline, assert_retry_spacing, build_timeline
 
 if TYPE_CHECKING:
-    from .aws import Clients
-    from .deadlines import Deadlines
+    from ..client.clients import Clients
+    from ..client.deadlines import Deadlines
 
 # Attempts log a little before the invoke returns on a fast target; look back for clock skew.
 _LOOKBACK_MS = 5_000

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.response import StreamingBody
 
-from asyncdlq.harness.invoker import InvokeError, encode_payload, invoke_async
+from asyncdlq.client.invoker import InvokeError, encode_payload, invoke_async
 from tests.emulator.conftest import SUCCEEDING
 
 

@@ -21,8 +21,8 @@ from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
-from .aws import queue_name_of
-from .progress import Wait, say
+from ..progress import Wait, say
+from .clients import queue_name_of
 
 LONG_POLL_S = 10  # below SQS's 20 s maximum so the wait's progress keeps flowing
 TICK_S = 5.0

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from asyncdlq import cli_sweep
+from asyncdlq.cli import sweep as cli_sweep
+from asyncdlq.client.clients import clients
 from asyncdlq.emulator.server import EmulatorServer
-from asyncdlq.harness.aws import clients
 from asyncdlq.harness.guardrail import ACCOUNT_ENV
 from asyncdlq.target import Target
 from tests.harness.sweep_resources import OLD, QUEUE, ROLE, Maker, new_run_id

@@ -16,7 +16,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from asyncdlq import cli
+from asyncdlq.cli import main as cli
 from tests.emulator.conftest import DELIVER_ANYWHERE, FAILING, Aws, zip_source
 from tests.emulator.subprocess_emulator import emulator_process
 

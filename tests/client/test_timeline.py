@@ -7,16 +7,11 @@ from typing import Any
 
 import pytest
 
-from asyncdlq.harness import messages
-from asyncdlq.harness.invoker import invoke_async
-from asyncdlq.harness.logs import AttemptLog, LogReader
-from asyncdlq.harness.messages import MessageReader, ReceivedMessage
-from asyncdlq.harness.timeline import (
-    AttemptWatcher,
-    Timeline,
-    assert_retry_spacing,
-    build_timeline,
-)
+from asyncdlq.client import messages
+from asyncdlq.client.invoker import invoke_async
+from asyncdlq.client.logs import AttemptLog, LogReader
+from asyncdlq.client.messages import MessageReader, ReceivedMessage
+from asyncdlq.client.timeline import AttemptWatcher, Timeline, assert_retry_spacing, build_timeline
 from tests.emulator.conftest import FAILING, TIME_SCALE
 
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z

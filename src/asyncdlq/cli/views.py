@@ -22,21 +22,15 @@ from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from . import cli_args
-from .harness import progress
-from .harness.aws import Clients, clients
-from .harness.invoker import InvokeError, invoke_async
-from .harness.logs import AttemptLog, LogReader, log_group_of
-from .harness.messages import MessageReader, ReceivedMessage
-from .harness.timeline import (
-    RETRY_DELAYS_S,
-    AttemptWatcher,
-    Timeline,
-    clock,
-    spacing_verdict,
-)
-from .target import Target, TargetError, current_target
-from .terraform_env import TerraformConfigError, terraform_binary, terraform_env
+from .. import progress
+from ..client.clients import Clients, clients
+from ..client.invoker import InvokeError, invoke_async
+from ..client.logs import AttemptLog, LogReader, log_group_of
+from ..client.messages import MessageReader, ReceivedMessage
+from ..client.timeline import RETRY_DELAYS_S, AttemptWatcher, Timeline, clock, spacing_verdict
+from ..target import Target, TargetError, current_target
+from ..terraform_env import TerraformConfigError, terraform_binary, terraform_env
+from . import arguments
 
 DEFAULT_PAYLOAD = '{"key1": "value1"}'
 BODY_LIMIT = 2000
@@ -384,7 +378,7 @@ def _one_line_errors(command: Callable[[argparse.Namespace], int]) -> Callable[.
     return run
 
 
-_seconds = cli_args.positive_number("30")
+_seconds = arguments.positive_number("30")
 
 
 def add_parsers(subparsers: Any) -> None:
@@ -417,7 +411,7 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--follow", action="store_true", help="keep printing new lines")
     p.add_argument(
         "--since",
-        type=cli_args.non_negative_number("3600"),
+        type=arguments.non_negative_number("3600"),
         default=3600,
         help="seconds back to start from (default 3600)",
     )
@@ -429,7 +423,7 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--watch", action="store_true", help="keep printing messages as they arrive")
     p.add_argument(
         "--max",
-        type=cli_args.positive_int("100"),
+        type=arguments.positive_int("100"),
         default=100,
         help="at most this many messages a look (default 100)",
     )

@@ -131,7 +131,7 @@ def writable_file(text: str) -> Path:
 
 
 def host_name(text: str) -> str:
-    from .emulator.request_guard import split_host
+    from ..emulator.request_guard import split_host
 
     parsed = split_host(text)
     if parsed is None or parsed[1] is not None or "/" in text:
@@ -142,7 +142,7 @@ def host_name(text: str) -> str:
 
 
 def origin(text: str) -> str:
-    from .emulator.request_guard import OriginError, normalize_origin
+    from ..emulator.request_guard import OriginError, normalize_origin
 
     try:
         return normalize_origin(text)

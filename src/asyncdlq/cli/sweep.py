@@ -13,12 +13,12 @@ import urllib.request
 from datetime import timedelta
 from typing import Any
 
-from .harness.tags import NAME_PREFIX
-from .target import TargetError, current_target
+from ..harness.tags import NAME_PREFIX
+from ..target import TargetError, current_target
 
 
 def _older_than(text: str) -> timedelta:
-    from .harness.sweep import DurationError, parse_duration
+    from ..harness.sweep import DurationError, parse_duration
 
     try:
         return parse_duration(text)
@@ -71,9 +71,9 @@ def _answers(endpoint: str) -> bool:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .harness.aws import clients
-    from .harness.guardrail import GuardrailError, check_account
-    from .harness.sweep import sweep
+    from ..client.clients import clients
+    from ..harness.guardrail import GuardrailError, check_account
+    from ..harness.sweep import sweep
 
     try:
         target = current_target()

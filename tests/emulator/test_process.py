@@ -23,8 +23,8 @@ from typing import Callable
 
 import pytest
 
-from asyncdlq.harness import emulator_process as ep
-from asyncdlq.harness import progress
+from asyncdlq import progress
+from asyncdlq.emulator import process as ep
 
 FAKE_EMULATOR = textwrap.dedent(
     """

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import process_sweep
-from .process_sweep import ProcessInfo
-from .progress import say
+from .. import process_sweep
+from ..process_sweep import ProcessInfo
+from ..progress import say
 
 HEALTH_PATH = "/_asyncdlq/health"
 START_TIMEOUT_S = 30.0

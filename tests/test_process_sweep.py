@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from asyncdlq.harness import process_sweep
+from asyncdlq import process_sweep
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 
