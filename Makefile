@@ -10,8 +10,11 @@ export TARGET
 
 # The state of `make apply` is kept per target so a local run never touches an AWS stack's state.
 STATE            := .asyncdlq/$(TARGET)/terraform.tfstate
+# The tutorial's function: its name and zip, and SIMULATE_FAILURE=1 (make apply SIMULATE_FAILURE=1)
+# passed to the handler as an environment variable; the module itself adds none.
 SIMULATE_FAILURE ?= 0
-TF_VARS          := -var simulate_failure=$(if $(filter 1 true yes,$(SIMULATE_FAILURE)),true,false)
+TF_VARS          := -var function_name=demo-lambda -var package_path=build/lambda.zip \
+                    $(if $(filter 1 true yes,$(SIMULATE_FAILURE)),-var 'environment_variables={ SIMULATE_FAILURE = "1" }')
 TF               := $(BIN)/asyncdlq terraform
 # make sweep: what crashed runs left behind goes once it is older than this.
 OLDER_THAN       ?= 2h

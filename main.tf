@@ -8,20 +8,15 @@ locals {
   function_name  = "${local.prefix}${var.function_name}"
   log_group_name = "/aws/lambda/${local.function_name}"
 
-  # The zip is built by Python before Terraform runs (`asyncdlq package <source_dir> <zip>`; no
-  # archive provider offline); coalesce also turns "" into the default, so "" cannot point at a
-  # directory.
-  package_path = coalesce(var.package_path, "${path.module}/build/lambda.zip")
-
-  # Always set, as "1" or "0", so switching simulate_failure shows up as a plain value change.
-  environment_variables = merge(var.environment_variables, {
-    SIMULATE_FAILURE = var.simulate_failure ? "1" : "0"
-  })
+  # The zip is built by Python before Terraform runs (`asyncdlq package <source-dir> <zip>`): no
+  # archive provider offline.
+  package_path = var.package_path
 
   # Attempts that really run: Lambda does not schedule a retry that would start after the event
-  # age limit (facts §2). Retry 1 starts about 60 s after attempt 1 ends, retry 2 about 120 s
-  # after attempt 2 ends (about 180 s after the invoke); recorded on AWS: retries 2 + age 60 ->
-  # 1 attempt, retries 2 + age 90 -> 2 attempts.
+  # age limit. Retry 1 starts about 60 s after attempt 1 ends, retry 2 about 120 s after attempt 2
+  # ends (about 180 s after the invoke); recorded on AWS: retries 2 + age 60 -> 1 attempt,
+  # retries 2 + age 90 -> 2 attempts (docs/aws-behaviour.md, Retry timing and event age; the
+  # emulator and harness read the same numbers from src/asyncdlq/aws/timing.py).
   effective_attempts = 1 + (
     var.maximum_retry_attempts >= 1 && var.maximum_event_age_in_seconds > 60 ? 1 : 0
     ) + (
@@ -46,8 +41,13 @@ resource "aws_lambda_function" "this" {
   reserved_concurrent_executions = var.reserved_concurrent_executions
   tags                           = var.tags
 
-  environment {
-    variables = local.environment_variables
+  # No block at all without variables: Lambda returns no Environment for a function without
+  # variables, so an empty block would show as a change on every plan.
+  dynamic "environment" {
+    for_each = length(var.environment_variables) > 0 ? [var.environment_variables] : []
+    content {
+      variables = environment.value
+    }
   }
 
   dynamic "dead_letter_config" {
@@ -83,7 +83,15 @@ resource "aws_lambda_function" "this" {
   lifecycle {
     precondition {
       condition     = fileexists(local.package_path)
-      error_message = "No deployment zip at ${local.package_path}; build it first with `make package` (or `asyncdlq package lambda build/lambda.zip`, in general `asyncdlq package <source_dir> <zip>`), or set package_path."
+      error_message = "No deployment zip at ${local.package_path}; build it first with `asyncdlq package <source-dir> ${local.package_path}` (the tutorial's: `make package`), or point package_path at the zip."
+    }
+
+    precondition {
+      # Python's and Node.js's runtimes split the handler at a dot into file and function and
+      # fail every invocation with Runtime.MalformedHandlerName otherwise (docs/aws-behaviour.md,
+      # Supported runtimes). Other runtimes name handlers their own way.
+      condition     = !can(regex("^(python|nodejs)", var.runtime)) || can(regex("(^|/)[^/.][^/]*\\.[^/]*[^/.]$", var.handler))
+      error_message = "handler \"${var.handler}\" is not of the form <file>.<function> that the ${var.runtime} runtime needs (it would fail every invocation with Runtime.MalformedHandlerName); use e.g. \"handler.lambda_handler\" for handler.py or \"index.handler\" for index.js."
     }
 
     precondition {

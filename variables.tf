@@ -1,60 +1,72 @@
 variable "function_name" {
-  description = "Name of the Lambda function (after name_prefix, if any). Also names the log group (/aws/lambda/<name>) and, unless role_name is set, the execution role (<name>-role)."
+  description = "Name of the Lambda function (after name_prefix, if any). Required. Also names the log group (/aws/lambda/<name>) and, unless role_name is set, the execution role (<name>-role)."
   type        = string
-  default     = "demo-lambda"
-  nullable    = false
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.function_name))
-    error_message = "function_name must match ^[A-Za-z0-9_-]{1,64}$ (Lambda's rule for a bare function name): use only letters, digits, '-' and '_', at most 64 characters, and no ARN or ':qualifier'."
+    # No default since 0.2.0; a wrapper that forwards an unset optional variable passes null.
+    condition     = var.function_name == null ? false : can(regex("^[A-Za-z0-9_-]{1,64}$", var.function_name))
+    error_message = var.function_name == null ? "function_name is required: pass the name of your function, e.g. function_name = \"orders\" (0.1.0 defaulted it to the tutorial's \"demo-lambda\")." : "function_name must match ^[A-Za-z0-9_-]{1,64}$ (Lambda's rule for a bare function name): use only letters, digits, '-' and '_', at most 64 characters, and no ARN or ':qualifier'."
   }
 }
 
 variable "runtime" {
-  description = "Python runtime of the function. Only python3.9 to python3.13 are accepted: the handler is Python, and older runtimes are deprecated by AWS."
+  description = "Lambda runtime identifier of the function, any runtime Lambda supports for .zip functions: python3.11-3.14, nodejs22.x, nodejs24.x, java8.al2, java11, java17, java21, java25, java8.al2023, java11.al2023, java17.al2023, dotnet10, ruby3.3, ruby3.4, ruby4.0, provided.al2023. Deprecated runtimes are refused with their date and a replacement. python3.14, nodejs24.x, java25, the java*.al2023 runtimes, dotnet10 and ruby4.0 need an AWS provider newer than 5.100, which checks runtime against its own list."
   type        = string
   default     = "python3.12"
   nullable    = false
 
   validation {
-    # Checked apart from the list below so the message can say why the old runtimes are refused.
-    condition     = !can(regex("^python(2\\.7|3\\.[0-8])$", var.runtime))
-    error_message = "runtime ${var.runtime} is deprecated by AWS and Lambda no longer lets you create or update functions with it; use python3.12 (or any of python3.9 to python3.13)."
-  }
-
-  validation {
-    condition = (
-      contains(["python3.9", "python3.10", "python3.11", "python3.12", "python3.13"], var.runtime)
-      # Deprecated Python versions already have their own, clearer message above.
-      || can(regex("^python(2\\.7|3\\.[0-8])$", var.runtime))
-    )
-    error_message = "runtime must be one of python3.9, python3.10, python3.11, python3.12, python3.13: the packaged handler (lambda/handler.py) is Python; use python3.12 if unsure."
+    # Lambda's .zip runtimes on 2026-12-01 (docs/aws-behaviour.md, Supported runtimes); no dotnet9.
+    condition = contains([
+      "python3.11", "python3.12", "python3.13", "python3.14", "nodejs22.x", "nodejs24.x",
+      "java8.al2", "java11", "java17", "java21", "java25", "java8.al2023", "java11.al2023",
+      "java17.al2023", "dotnet10", "ruby3.3", "ruby3.4", "ruby4.0", "provided.al2023",
+    ], var.runtime)
+    # The runtimes AWS deprecated get their date and a replacement: they have no security patches,
+    # and Lambda blocks creating functions with them from the date named (same section).
+    error_message = "runtime ${var.runtime} ${lookup({
+      "python2.7"     = "was deprecated by AWS on 2021-07-15 and Lambda blocks creating functions with it since 2021-07-15; use python3.13",
+      "python3.6"     = "was deprecated by AWS on 2022-07-18 and Lambda blocks creating functions with it since 2022-07-18; use python3.13",
+      "python3.7"     = "was deprecated by AWS on 2023-12-04 and Lambda blocks creating functions with it since 2024-01-09; use python3.13",
+      "python3.8"     = "was deprecated by AWS on 2024-10-14, gets no security patches, and Lambda blocks creating functions with it from 2027-02-01; use python3.13",
+      "python3.9"     = "was deprecated by AWS on 2025-12-15, gets no security patches, and Lambda blocks creating functions with it from 2027-02-01; use python3.13",
+      "python3.10"    = "was deprecated by AWS on 2026-10-31, gets no security patches, and Lambda blocks creating functions with it from 2027-02-01; use python3.13",
+      "nodejs10.x"    = "was deprecated by AWS on 2021-07-30 and Lambda blocks creating functions with it since 2021-07-30; use nodejs22.x",
+      "nodejs12.x"    = "was deprecated by AWS on 2023-03-31 and Lambda blocks creating functions with it since 2023-03-31; use nodejs22.x",
+      "nodejs14.x"    = "was deprecated by AWS on 2023-12-04 and Lambda blocks creating functions with it since 2024-01-09; use nodejs22.x",
+      "nodejs16.x"    = "was deprecated by AWS on 2024-06-12, gets no security patches, and Lambda blocks creating functions with it from 2027-02-01; use nodejs22.x",
+      "nodejs18.x"    = "was deprecated by AWS on 2025-09-01, gets no security patches, and Lambda blocks creating functions with it from 2027-02-01; use nodejs22.x",
+      "nodejs20.x"    = "was deprecated by AWS on 2026-04-30, gets no security patches, and Lambda blocks creating functions with it from 2027-02-01; use nodejs22.x",
+      "java8"         = "(Amazon Linux 1) was deprecated by AWS on 2024-01-08 and Lambda blocks creating functions with it since 2024-02-08; use java8.al2023 to stay on Java 8, or java21",
+      "go1.x"         = "was deprecated by AWS on 2024-01-08 and Lambda blocks creating functions with it since 2024-02-08; build a bootstrap binary and use provided.al2023",
+      "provided"      = "(Amazon Linux 1) was deprecated by AWS on 2024-01-08 and Lambda blocks creating functions with it since 2024-02-08; use provided.al2023",
+      "provided.al2"  = "(Amazon Linux 2) was deprecated by AWS on 2026-07-31, gets no security patches, and Lambda blocks creating functions with it from 2027-02-01; use provided.al2023",
+      "dotnetcore2.1" = "was deprecated by AWS on 2022-01-05 and Lambda blocks creating functions with it since 2022-01-05; use dotnet10",
+      "dotnetcore3.1" = "was deprecated by AWS on 2023-04-03 and Lambda blocks creating functions with it since 2023-04-03; use dotnet10",
+      "dotnet6"       = "was deprecated by AWS on 2024-12-20, gets no security patches, and Lambda blocks creating functions with it from 2027-02-01; use dotnet10",
+      "dotnet8"       = "was deprecated by AWS on 2026-11-10, gets no security patches, and Lambda blocks creating functions with it from 2027-02-01; use dotnet10",
+      "ruby2.5"       = "was deprecated by AWS on 2021-07-30 and Lambda blocks creating functions with it since 2021-07-30; use ruby3.4",
+      "ruby2.7"       = "was deprecated by AWS on 2023-12-07 and Lambda blocks creating functions with it since 2024-01-09; use ruby3.4",
+      "ruby3.2"       = "was deprecated by AWS on 2026-03-31, gets no security patches, and Lambda blocks creating functions with it from 2027-02-01; use ruby3.4",
+    }, var.runtime, can(regex("^(nodejs(4\\.3(-edge)?|6\\.10|8\\.10)?|dotnetcore[12]\\.0)$", var.runtime)) ? "was deprecated by AWS between 2016-08-30 and 2020-03-06 and Lambda has not created functions with it since; use nodejs22.x or dotnet10" : "is not a Lambda runtime for .zip functions, or not spelled as Lambda spells it; use one of python3.11-python3.14, nodejs22.x, nodejs24.x, java8.al2, java11, java17, java21, java25, java8.al2023, java11.al2023, java17.al2023, dotnet10, ruby3.3, ruby3.4, ruby4.0 or provided.al2023 (for Go, Rust or any other compiled bootstrap); python3.12 for the tutorial's handler")}."
   }
 }
 
 variable "package_path" {
-  description = "Path of the prebuilt deployment zip. null means <module>/build/lambda.zip, which `make package` (asyncdlq package lambda build/lambda.zip) writes; Terraform never builds the zip itself (see source_dir)."
+  description = "Path of the prebuilt deployment zip. Required. Build it before `terraform plan` with `asyncdlq package <source-dir> <zip>` (deterministic, so source_code_hash changes only with the code); Terraform never builds the zip itself."
   type        = string
-  default     = null
-}
 
-variable "simulate_failure" {
-  description = "When true the function gets SIMULATE_FAILURE=1 and raises on every invocation, to exercise the retries and the dead-letter queue; when false it gets SIMULATE_FAILURE=0."
-  type        = bool
-  default     = false
-  nullable    = false
+  validation {
+    condition     = var.package_path == null ? false : trimspace(var.package_path) != ""
+    error_message = "package_path is required: pass the path of the deployment zip, e.g. package_path = \"build/lambda.zip\" after `asyncdlq package lambda build/lambda.zip` (0.1.0 defaulted it to <module>/build/lambda.zip)."
+  }
 }
 
 variable "environment_variables" {
-  description = "Extra environment variables for the function. SIMULATE_FAILURE is set from simulate_failure and cannot be given here."
+  description = "Environment variables of the function. The module adds none of its own: what the handler reads goes here."
   type        = map(string)
   default     = {}
   nullable    = false
-
-  validation {
-    condition     = !contains(keys(var.environment_variables), "SIMULATE_FAILURE")
-    error_message = "environment_variables must not contain SIMULATE_FAILURE: set the simulate_failure variable (true/false) instead, so there is one source of truth."
-  }
 
   validation {
     condition     = alltrue([for k in keys(var.environment_variables) : can(regex("^[a-zA-Z][a-zA-Z0-9_]+$", k))])
@@ -181,21 +193,15 @@ variable "name_prefix" {
 
 # --- code --------------------------------------------------------------------------------------
 
-variable "source_dir" {
-  description = "Documentation only: the directory the deployment zip is built from. Terraform cannot zip offline (no archive provider), so build package_path first with `asyncdlq package <source_dir> <zip>` (deterministic, so source_code_hash changes only with the code)."
-  type        = string
-  default     = null
-}
-
 variable "handler" {
-  description = "Function entry point, <module>.<function>."
+  description = "Function entry point, in the runtime's own form: <file>.<function> for Python, Node.js and Ruby (\"handler.lambda_handler\", \"index.handler\"), <package>.<Class>::<method> for Java, <Assembly>::<Namespace>.<Class>::<Method> for .NET, and any name for provided.al2023 (which runs the zip's bootstrap). The default fits the tutorial's Python handler."
   type        = string
   default     = "handler.lambda_handler"
   nullable    = false
 
   validation {
     condition     = can(regex("^[^\\s]{1,128}$", var.handler))
-    error_message = "handler must be 1-128 characters without spaces (Lambda's rule), as <module>.<function>, e.g. \"handler.lambda_handler\"."
+    error_message = "handler must be 1-128 characters without spaces (Lambda's rule), in the runtime's form: e.g. \"handler.lambda_handler\" (Python), \"index.handler\" (Node.js), \"example.Handler::handleRequest\" (Java), \"App::App.Function::Handler\" (.NET), \"bootstrap\" (provided.al2023)."
   }
 }
 

@@ -15,6 +15,7 @@ import argparse
 import io
 import json
 import os
+import runpy
 import shlex
 import signal
 import subprocess
@@ -36,13 +37,10 @@ from botocore.config import Config
 
 from asyncdlq import process_sweep
 
-LOOPING = """
-import os, pathlib
-def lambda_handler(event, context):
-    pathlib.Path(os.environ["STARTED_DIR"], context.aws_request_id).write_text("")
-    while True:
-        pass
-"""
+REPO = Path(__file__).resolve().parents[1]
+# The shutdown test's handler, read from its file: the repo's tests need not be importable here.
+LOOPING = runpy.run_path(str(REPO / "tests" / "emulator" / "looping_handler.py"))["LOOPING"]
+
 SUCCEEDING = """
 def lambda_handler(event, context):
     return len(event.get("pad", ""))

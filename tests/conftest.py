@@ -1,6 +1,6 @@
-"""The in-process emulator every test process shares: one per process, because the emulator
-installs itself into moto's (process-wide) backends, so a second one would take over the first's
-requests.
+"""The in-process emulator every test process shares: one per process, because SQS, SNS, IAM
+and the other services live in moto's process-wide backends (only Lambda's are the emulator's
+own), and starting an emulator per test would cost a server each.
 
 Also the fixtures of tests that need no emulator: throwaway Terraform configs, a fake emulator
 endpoint, a plain moto server."""

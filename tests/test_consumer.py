@@ -59,9 +59,11 @@ def test_another_repository_runs_the_example_tests_in_parallel(
     (repo / "pytest.ini").write_text("[pytest]\n")
     # Nothing of this run's settings, except the benchmark's manifest of stacks applied.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ASYNCDLQ_", "PYTEST_"))}
-    if "ASYNCDLQ_STACK_MANIFEST" in os.environ:
-        env["ASYNCDLQ_STACK_MANIFEST"] = os.environ["ASYNCDLQ_STACK_MANIFEST"]
     env.update(TARGET="local", CI="true", PYTHONPATH="")
+    if "ASYNCDLQ_STACK_MANIFEST" in os.environ:  # bench/plugins/stack_manifest_plugin.py
+        env["ASYNCDLQ_STACK_MANIFEST"] = os.environ["ASYNCDLQ_STACK_MANIFEST"]
+        env["PYTEST_PLUGINS"] = os.environ.get("PYTEST_PLUGINS", "")
+        env["PYTHONPATH"] = str(ROOT / "bench" / "plugins")
     result = subprocess.run(
         [str(installed), "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "tests"],
         cwd=repo,

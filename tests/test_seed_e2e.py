@@ -57,8 +57,9 @@ def test_failure_is_retried_twice_then_lands_in_the_dlq(
         "ErrorMessage": "Something went wrong",
     }
 
-    # Facts §2: 1 + MaximumRetryAttempts attempts, the same request id on each, the retries
-    # ~60 s and ~120 s after the attempt before ended (scaled on the emulator).
+    # docs/aws-behaviour.md, Retry timing and event age: 1 + MaximumRetryAttempts attempts, the same
+    # request id on each, the retries ~60 s and ~120 s after the attempt before ended (scaled on the
+    # emulator).
     timeline = asyncdlq_timeline(invocation, message)
     assert int(fn["maximum_retry_attempts"]) == 2
     asyncdlq_timeline.assert_retry_spacing(timeline, attempts=3)

@@ -22,7 +22,7 @@ resource "aws_sqs_queue" "on_failure" {
 
 module "async_fn" {
   # From another repository:
-  # source = "git::https://github.com/<org>/asyncdlq.git?ref=v0.1.0"
+  # source = "git::https://github.com/<org>/asyncdlq.git?ref=v0.2.0"
   source = "../.."
 
   name_prefix   = var.name_prefix

@@ -17,7 +17,7 @@ resource "aws_sqs_queue" "existing" {
 
 module "async_fn" {
   # From another repository:
-  # source = "git::https://github.com/<org>/asyncdlq.git?ref=v0.1.0"
+  # source = "git::https://github.com/<org>/asyncdlq.git?ref=v0.2.0"
   source = "../.."
 
   name_prefix    = var.name_prefix
@@ -26,7 +26,7 @@ module "async_fn" {
   create_dlq     = false
   dlq_target_arn = aws_sqs_queue.existing.arn
 
-  simulate_failure       = true
+  environment_variables  = { SIMULATE_FAILURE = "1" }
   maximum_retry_attempts = 0
 
   tags = local.tags

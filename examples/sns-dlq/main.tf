@@ -8,7 +8,7 @@ locals {
 
 module "async_fn" {
   # From another repository:
-  # source = "git::https://github.com/<org>/asyncdlq.git?ref=v0.1.0"
+  # source = "git::https://github.com/<org>/asyncdlq.git?ref=v0.2.0"
   source = "../.."
 
   name_prefix   = var.name_prefix
@@ -17,7 +17,7 @@ module "async_fn" {
   dlq_name      = "lambda-DLQ-topic"
   package_path  = var.package_path
 
-  simulate_failure       = true
+  environment_variables  = { SIMULATE_FAILURE = "1" }
   maximum_retry_attempts = 0
 
   tags = local.tags

@@ -1,3 +1,3 @@
 """asyncdlq: prove that an asynchronously invoked AWS Lambda function fails safely."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

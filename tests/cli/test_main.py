@@ -160,6 +160,21 @@ def test_a_port_in_use_is_one_line(capsys) -> None:
     assert code == 1 and f"cannot listen on 127.0.0.1:{port}" in line and "pass --port" in line
 
 
+def test_a_ready_file_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    ready = tmp_path / "ready.json"
+    (tmp_path / "ready.json.partial").mkdir()  # where it is written before the rename
+    done = subprocess.run(
+        [sys.executable, "-m", "asyncdlq", "emulator", "--port", "0", "--ready-file", str(ready)],
+        capture_output=True,
+        text=True,
+        timeout=60,  # the server it had bound must stop without ever having served
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    assert f"asyncdlq emulator: cannot write --ready-file {ready}: " in done.stderr
+    assert not ready.exists()
+
+
 @pytest.mark.parametrize(
     ("argv", "says"),
     [

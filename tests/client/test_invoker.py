@@ -1,4 +1,4 @@
-"""invoke_async against the in-process emulator (facts §1)."""
+"""invoke_async against the in-process emulator (docs/aws-behaviour.md, The invoke call)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""LogReader against the in-process emulator: attempts as Lambda logs them (facts §7); and the\nfixtures' wait for them."""
+"""LogReader against the in-process emulator: attempts as Lambda logs them (docs/aws-behaviour.md,
+CloudWatch Logs); and the\nfixtures' wait for them."""
 
 from __future__ import annotations
 

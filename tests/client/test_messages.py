@@ -81,7 +81,8 @@ def test_request_id_match_takes_only_its_dead_letter(aws, deploy, sqs, reader, l
     assert match.duplicates == []
     assert message.kind == "dead letter"
     assert message.request_id == invocation.request_id
-    assert message.payload_text == payload.decode()  # facts §3: the body is the sent bytes
+    # docs/aws-behaviour.md, Dead-letter queues: the body is the sent bytes
+    assert message.payload_text == payload.decode()
     assert message.md5_of_body == hashlib.md5(payload).hexdigest()
     assert message.lambda_attributes == {
         "RequestID": invocation.request_id,
@@ -191,7 +192,8 @@ def test_destination_record_on_sqs_matches_by_correlation_id(aws, deploy, sqs, r
     assert message.record is not None
     assert message.record["requestContext"]["condition"] == "Success"
     assert message.record["responsePayload"] == "corr-dest-1"
-    assert message.message_attributes == {}  # facts §4: SQS records carry none
+    # docs/aws-behaviour.md, Destinations and dead-letter targets: SQS records carry none
+    assert message.message_attributes == {}
 
 
 def test_destination_record_through_sns(aws, deploy, reader) -> None:

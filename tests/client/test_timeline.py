@@ -1,4 +1,5 @@
-"""Timelines and the retry schedule of facts §2, on the emulator (time scale 0.01) and by hand."""
+"""Timelines and the retry schedule of docs/aws-behaviour.md, Retry timing and event age, on the
+emulator (time scale 0.01) and by hand."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Attempts, retry timing, event age and DLQ delivery (facts §2, §3, §7)."""
+"""Attempts, retry timing, event age and DLQ delivery (docs/aws-behaviour.md, Retry timing and event
+age; Dead-letter queues; CloudWatch Logs)."""
 
 from __future__ import annotations
 

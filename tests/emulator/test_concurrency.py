@@ -1,5 +1,6 @@
-"""Reserved concurrency: 0 fails events at once (facts §5); a limit throttles, and throttles are
-retried with backoff without counting as attempts (facts §2)."""
+"""Reserved concurrency: 0 fails events at once (docs/aws-behaviour.md, Reserved concurrency 0); a
+limit throttles, and throttles are retried with backoff without counting as attempts
+(docs/aws-behaviour.md, Retry timing and event age)."""
 
 from __future__ import annotations
 

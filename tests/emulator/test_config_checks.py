@@ -1,5 +1,6 @@
 """Lambda refuses, at configuration time, a DLQ or destination the execution role cannot write to
-(facts §3, §4): the check runs in the API, end to end, with AWS's codes and texts."""
+(docs/aws-behaviour.md, Dead-letter queues; Destinations and dead-letter targets): the check runs in
+the API, end to end, with AWS's codes and texts."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""On-success / on-failure destinations with AWS's invocation record (facts §4), and delivery
-failures that drop the event and count it (facts §3)."""
+"""On-success / on-failure destinations with AWS's invocation record (docs/aws-behaviour.md,
+Destinations and dead-letter targets), and delivery failures that drop the event and count it
+(docs/aws-behaviour.md, Dead-letter queues). S3: docs/aws-behaviour.md, Destinations and dead-letter
+targets."""
 
 from __future__ import annotations
 
@@ -128,6 +130,96 @@ def test_on_success_to_eventbridge(aws, emulator, deploy) -> None:
     assert event["source"] == "lambda"
     assert event["detail-type"] == "Lambda Function Invocation Result - Success"
     assert event["detail"]["requestContext"]["requestId"] == request_id
+
+
+def _bucket(aws, fn) -> str:
+    """A bucket the function's role may write records to; returns its ARN."""
+    name = f"{fn.name}-failures"
+    aws.client("s3").create_bucket(Bucket=name)
+    # AWS documents s3:PutObject and s3:ListBucket for S3 destinations (docs/aws-behaviour.md,
+    # Destinations and dead-letter targets).
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:ListBucket"],
+                "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
+            }
+        ],
+    }
+    aws.client("iam").put_role_policy(
+        RoleName=f"{fn.name}-role", PolicyName="s3", PolicyDocument=json.dumps(policy)
+    )
+    return f"arn:aws:s3:::{name}"
+
+
+def test_on_failure_record_to_s3(aws, emulator, deploy) -> None:
+    fn = deploy(FAILING)
+    bucket = _bucket(aws, fn)
+    _destinations(aws, fn, 0, on_failure=bucket)
+    request_id = invoke_event(aws, fn.name, b'{"key1": "value1"}')
+    event = wait_outcome(emulator, request_id)
+    assert [d["delivered"] for d in event.deliveries] == [True, True]  # the DLQ and the bucket
+    s3 = aws.client("s3")
+    (listed,) = s3.list_objects_v2(Bucket=bucket.split(":::")[1])["Contents"]
+    key = listed["Key"]
+    assert event.deliveries[1]["id"] == key
+    record = json.loads(s3.get_object(Bucket=bucket.split(":::")[1], Key=key)["Body"].read())
+    day = record["timestamp"][:10]
+    moment = record["timestamp"][:19].replace(":", ".")
+    assert re.fullmatch(
+        rf"aws/lambda/async/{fn.name}/{day.replace('-', '/')}/{re.escape(moment)}-"
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        key,
+    )
+    assert list(record) == [
+        "version",
+        "timestamp",
+        "requestContext",
+        "requestPayload",
+        "responseContext",
+        "responsePayload",
+    ]
+    assert record["requestContext"] == {
+        "requestId": request_id,
+        "functionArn": f"{fn.arn}:$LATEST",
+        "condition": "RetriesExhausted",
+        "approximateInvokeCount": 1,
+    }
+    assert record["requestPayload"] == {"key1": "value1"}
+    assert record["responseContext"]["functionError"] == "Unhandled"
+    assert record["responsePayload"]["errorMessage"] == "Something went wrong"
+    assert emulator.emulator.engine.counters[f"{fn.name}:DestinationDeliveryFailures"] == 0
+
+
+def test_s3_is_refused_as_an_on_success_destination(aws, deploy) -> None:
+    from botocore.exceptions import ClientError
+
+    fn = deploy(SUCCEEDING)
+    bucket = _bucket(aws, fn)
+    try:
+        _destinations(aws, fn, 0, on_success=bucket)
+    except ClientError as caught:
+        error = caught.response["Error"]
+    else:
+        raise AssertionError("an S3 on-success destination was accepted")
+    assert error["Code"] == "InvalidParameterValueException"
+    assert error["Message"] == (
+        f"The provided destination config DestinationConfig(onSuccess=OnSuccess(destination="
+        f"{bucket}), onFailure=null) is invalid."
+    )
+
+
+def test_a_deleted_bucket_drops_the_record_and_counts_it(aws, emulator, deploy) -> None:
+    fn = deploy(FAILING, retries=0)
+    bucket = _bucket(aws, fn)
+    _destinations(aws, fn, 0, on_failure=bucket)
+    aws.client("s3").delete_bucket(Bucket=bucket.split(":::")[1])
+    request_id = invoke_event(aws, fn.name, b"{}")
+    event = wait_outcome(emulator, request_id)
+    assert [d["delivered"] for d in event.deliveries] == [True, False]
+    assert emulator.emulator.engine.counters[f"{fn.name}:DestinationDeliveryFailures"] == 1
 
 
 def test_a_deleted_dlq_drops_the_event_and_counts_it(aws, emulator, deploy) -> None:

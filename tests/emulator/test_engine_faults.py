@@ -1,7 +1,8 @@
 """Property: whatever fails, and when, every accepted event reaches exactly one outcome AWS would
 produce, and every failed event reaches its DLQ and on-failure destination unless that delivery
-itself fails, which is then counted (facts §2-§5; docs/aws-behaviour.md, Service-side errors
-during an async attempt).
+itself fails, which is then counted (docs/aws-behaviour.md, Retry timing and event age; Dead-letter
+queues; Destinations and dead-letter targets; Reserved concurrency 0;
+Service-side errors during an async attempt).
 
 Failures are injected at every step the engine depends on: resolving the function, starting the
 worker and invoking (both surface as exceptions from the runner), encoding the result (a spoiled

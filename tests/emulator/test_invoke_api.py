@@ -1,4 +1,5 @@
-"""The Invoke API answers as AWS does (facts §1) and the function config round-trips."""
+"""The Invoke API answers as AWS does (docs/aws-behaviour.md, The invoke call) and the function
+config round-trips."""
 
 from __future__ import annotations
 
@@ -180,6 +181,34 @@ def test_log_type_tail_returns_the_invocations_log(aws, deploy) -> None:
     assert "first" not in tail
     plain = lam.invoke(FunctionName=fn.name, Payload=b'{"key1": "x"}')
     assert "LogResult" not in plain
+
+
+def test_log_tail_is_the_last_4_kb_of_the_invocation_wherever_it_logs(aws, deploy) -> None:
+    import base64
+
+    fn = deploy(
+        """
+        def lambda_handler(event, context):
+            for i in range(200):
+                print(f"line {i:03d} " + "x" * 40)
+            return "ok"
+        """
+    )
+    lam = aws.client("lambda")
+    # The tail is what the attempt logged, not read back from a stream: a custom group works too.
+    lam.update_function_configuration(FunctionName=fn.name, LoggingConfig={"LogGroup": "/own/x"})
+    response = lam.invoke(FunctionName=fn.name, Payload=b"{}", LogType="Tail")
+    request_id = response["ResponseMetadata"]["RequestId"]
+    tail = base64.b64decode(response["LogResult"])
+    assert len(tail) == 4096
+    lines = tail.decode().splitlines()
+    assert lines[-2] == f"END RequestId: {request_id}"
+    assert lines[-1].startswith(f"REPORT RequestId: {request_id}\tDuration: ")
+    assert lines[-3] == "line 199 " + "x" * 40
+    assert "START RequestId" not in tail.decode()  # cut off: the log is longer than 4 KB
+    logs = aws.client("logs")
+    streams = logs.describe_log_streams(logGroupName="/own/x")["logStreams"]
+    assert streams  # the CloudWatch log is written as before
 
 
 @pytest.mark.parametrize("runtime", ["python3.12", "python3.11"])

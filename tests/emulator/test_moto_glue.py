@@ -224,3 +224,23 @@ def test_sqs_index_internals_keep_their_shape() -> None:
     )
     assert _params(m.Message.mark_received) == ["self", "visibility_timeout"]
     assert _params(m.Message.change_visibility) == ["self", "visibility_timeout"]
+
+
+def test_backend_dicts_build_backends_from_a_class_and_reset_with_moto() -> None:
+    # lambda_backend.LambdaBackends binds a subclass per emulator to its own BackendDict: moto must
+    # build backends by calling that class, and its reset must reach every BackendDict in use.
+    from moto.core.base_backend import AccountSpecificBackend, BackendDict
+
+    built = []
+
+    class Recording(moto_glue.LambdaBackend):
+        def __init__(self, region_name: str, account_id: str) -> None:
+            super().__init__(region_name, account_id)
+            built.append((account_id, region_name))
+
+    backends = moto_glue.BackendDict(Recording, "lambda")
+    assert isinstance(backends["123456789012"]["eu-west-1"], Recording)
+    assert built == [("123456789012", "eu-west-1")]
+    assert backends in BackendDict._instances  # what BackendDict.reset (moto's reset) clears
+    assert "backend.clear()" in inspect.getsource(BackendDict.reset)
+    assert "self.backend(region_name" in inspect.getsource(AccountSpecificBackend.__getitem__)

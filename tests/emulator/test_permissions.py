@@ -1,4 +1,5 @@
-"""The execution role's permissions, read from the running emulator's IAM (facts §3, §4)."""
+"""The execution role's permissions, read from the running emulator's IAM (docs/aws-behaviour.md,
+Dead-letter queues; Destinations and dead-letter targets)."""
 
 from __future__ import annotations
 
@@ -97,7 +98,7 @@ def test_an_explicit_deny_in_a_managed_policy_beats_an_inline_allow(make_role: A
     assert permissions.role_may(ACCOUNT, role, "sqs:SendMessage", QUEUE + "-other")
 
 
-# -- dead-letter targets (facts §3) ------------------------------------------------------------
+# -- dead-letter targets (docs/aws-behaviour.md, Dead-letter queues) -------------------------------
 
 
 def test_dead_letter_sqs_and_sns_pass_with_the_right_permission(make_role: Any) -> None:
@@ -130,7 +131,7 @@ def test_dead_letter_of_another_service_is_refused(make_role: Any) -> None:
     assert FUNCTION in err.value.message
 
 
-# -- destinations (facts §4) -------------------------------------------------------------------
+# -- destinations (docs/aws-behaviour.md, Destinations and dead-letter targets) --------------------
 
 DESTINATIONS = [
     (QUEUE, "sqs:SendMessage", "SendMessage"),

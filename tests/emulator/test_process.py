@@ -24,6 +24,7 @@ from typing import Callable
 import pytest
 
 from asyncdlq import progress
+from asyncdlq.emulator import background as bg
 from asyncdlq.emulator import process as ep
 
 FAKE_EMULATOR = textwrap.dedent(
@@ -145,11 +146,11 @@ def raw_listener() -> Iterator[str]:
 
 
 def test_nothing_listening_is_none(endpoint: str) -> None:
-    assert ep.is_answering(endpoint) is None
+    assert bg.is_answering(endpoint) is None
 
 
 def test_our_health_answer_is_returned(fake_emulator_endpoint: str) -> None:
-    health = ep.is_answering(fake_emulator_endpoint)
+    health = bg.is_answering(fake_emulator_endpoint)
     assert health is not None and health["status"] == "ok" and health["pid"] == os.getpid()
 
 
@@ -161,16 +162,16 @@ def test_a_foreign_http_server_is_a_clear_error(
     http_server: Callable[[int, bytes], str], status: int, body: bytes
 ) -> None:
     other = http_server(status, body)
-    with pytest.raises(ep.PortTakenError) as caught:
-        ep.is_answering(other)
+    with pytest.raises(bg.PortTakenError) as caught:
+        bg.is_answering(other)
     message = str(caught.value)
     assert "not the asyncdlq emulator" in message
     assert "ASYNCDLQ_ENDPOINT=http://127.0.0.1:" in message
 
 
 def test_a_non_http_listener_is_a_clear_error(raw_listener: str) -> None:
-    with pytest.raises(ep.PortTakenError, match="ASYNCDLQ_ENDPOINT"):
-        ep.is_answering(raw_listener)
+    with pytest.raises(bg.PortTakenError, match="ASYNCDLQ_ENDPOINT"):
+        bg.is_answering(raw_listener)
 
 
 def test_running_emulator_refuses_a_taken_port_without_starting_anything(
@@ -178,9 +179,9 @@ def test_running_emulator_refuses_a_taken_port_without_starting_anything(
 ) -> None:
     fake_python("ok")
     other = http_server(404, b"nope")
-    with pytest.raises(ep.PortTakenError), ep.running_emulator(other, 1 / 60, tmp_path):
+    with pytest.raises(bg.PortTakenError), ep.running_emulator(other, 1 / 60, tmp_path):
         pytest.fail("entered the context on a foreign port")
-    assert not (tmp_path / ep.PID_FILE).exists()
+    assert not (tmp_path / bg.PID_FILE).exists()
 
 
 def test_running_emulator_reuses_one_that_answers(
@@ -189,21 +190,21 @@ def test_running_emulator_reuses_one_that_answers(
     with ep.running_emulator(fake_emulator_endpoint, 1 / 60, tmp_path) as info:
         assert not info.started_here
         assert info.pid == os.getpid()
-    assert not (tmp_path / ep.PID_FILE).exists()
+    assert not (tmp_path / bg.PID_FILE).exists()
 
 
 def test_start_then_stop(endpoint: str, tmp_path: Path, fake_python: Callable[[str], None]) -> None:
     fake_python("ok")
     with ep.running_emulator(endpoint, 0.5, tmp_path) as info:
         assert info.started_here
-        pid = int((tmp_path / ep.PID_FILE).read_text())
+        pid = int((tmp_path / bg.PID_FILE).read_text())
         assert pid == info.pid and _alive(pid)
-        health = ep.is_answering(endpoint)
+        health = bg.is_answering(endpoint)
         assert health is not None and health["pid"] == pid and health["time_scale"] == 0.5
-        assert "fake emulator ok" in (tmp_path / ep.LOG_FILE).read_text()
+        assert "fake emulator ok" in (tmp_path / bg.LOG_FILE).read_text()
     assert not _alive(pid)
-    assert not (tmp_path / ep.PID_FILE).exists()
-    assert ep.is_answering(endpoint) is None
+    assert not (tmp_path / bg.PID_FILE).exists()
+    assert bg.is_answering(endpoint) is None
 
 
 def test_keep_leaves_a_started_emulator_running_for_a_later_stop(
@@ -213,10 +214,30 @@ def test_keep_leaves_a_started_emulator_running_for_a_later_stop(
     with ep.running_emulator(endpoint, 1.0, tmp_path, keep=True) as info:
         pid = info.pid
     assert pid is not None and _alive(pid)
-    assert ep.is_answering(endpoint) is not None
+    assert bg.is_answering(endpoint) is not None
     # A later stop() (another process, or `make` after --asyncdlq-keep) finds it by pid file.
-    assert ep.stop(tmp_path) is True
+    assert bg.stop(tmp_path) is True
     assert not _alive(pid)
+
+
+def test_ensure_running_starts_one_that_outlives_it_then_finds_it(
+    endpoint: str,
+    tmp_path: Path,
+    fake_python: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_python("ok")
+    monkeypatch.setenv("EMULATOR_TIME_SCALE", "1/2")
+    started = ep.ensure_running(endpoint, tmp_path)  # `asyncdlq up`
+    try:
+        assert started.started_here and started.time_scale == 0.5
+        assert started.pid is not None and _alive(started.pid)
+        again = ep.ensure_running(endpoint, tmp_path)  # a second `asyncdlq up`
+        assert not again.started_here
+        assert (again.pid, again.time_scale) == (started.pid, 0.5)
+    finally:
+        assert bg.stop(tmp_path) is True  # `asyncdlq stop`
+    assert not _alive(started.pid)
 
 
 def test_stop_kills_an_emulator_that_ignores_sigterm(
@@ -226,13 +247,13 @@ def test_stop_kills_an_emulator_that_ignores_sigterm(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake_python("ignore_term")
-    monkeypatch.setattr(ep, "STOP_GRACE_S", 1.0)
-    pid = ep.start_background(endpoint, time_scale=1.0, state_dir=tmp_path)
+    monkeypatch.setattr(bg, "STOP_GRACE_S", 1.0)
+    pid = bg.start_background(endpoint, time_scale=1.0, state_dir=tmp_path)
     started = time.monotonic()
-    assert ep.stop(tmp_path) is True
+    assert bg.stop(tmp_path) is True
     assert time.monotonic() - started < 5
     assert not _alive(pid)
-    assert ep.stop(tmp_path) is False  # nothing left to stop
+    assert bg.stop(tmp_path) is False  # nothing left to stop
 
 
 def test_stop_leaves_nothing_the_emulator_started(
@@ -247,7 +268,7 @@ def test_stop_leaves_nothing_the_emulator_started(
     children_file = tmp_path / "children"
     monkeypatch.setenv("FAKE_CHILDREN_FILE", str(children_file))
     state = tmp_path / "state"
-    pid = ep.start_background(endpoint, time_scale=1.0, state_dir=state)
+    pid = bg.start_background(endpoint, time_scale=1.0, state_dir=state)
     deadline = time.monotonic() + 30
     while not children_file.exists() or len(children_file.read_text().split()) < 2:
         assert time.monotonic() < deadline, "the stand-in did not start its children"
@@ -255,7 +276,7 @@ def test_stop_leaves_nothing_the_emulator_started(
     worker, escaped = (int(text) for text in children_file.read_text().split())
     assert _alive(worker) and _alive(escaped)
     try:
-        assert ep.stop(state) is True
+        assert bg.stop(state) is True
         assert not _alive(pid)
         assert not _alive(worker), "a worker that ignored SIGTERM outlived stop()"
         assert not _alive(escaped), "a handler's setsid child outlived stop()"
@@ -274,10 +295,10 @@ def test_an_emulator_that_dies_at_start_shows_its_log(
     endpoint: str, tmp_path: Path, fake_python: Callable[[str], None]
 ) -> None:
     fake_python("die")
-    with pytest.raises(ep.EmulatorError, match="exited with code 3") as caught:
-        ep.start_background(endpoint, time_scale=1.0, state_dir=tmp_path)
+    with pytest.raises(bg.EmulatorError, match="exited with code 3") as caught:
+        bg.start_background(endpoint, time_scale=1.0, state_dir=tmp_path)
     assert "boom: cannot bind" in str(caught.value)
-    assert not (tmp_path / ep.PID_FILE).exists()
+    assert not (tmp_path / bg.PID_FILE).exists()
 
 
 def test_an_emulator_that_never_answers_is_stopped(
@@ -287,11 +308,11 @@ def test_an_emulator_that_never_answers_is_stopped(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake_python("silent")
-    monkeypatch.setattr(ep, "START_TIMEOUT_S", 1.0)
-    with pytest.raises(ep.EmulatorError, match="did not answer") as caught:
-        ep.start_background(endpoint, time_scale=1.0, state_dir=tmp_path)
+    monkeypatch.setattr(bg, "START_TIMEOUT_S", 1.0)
+    with pytest.raises(bg.EmulatorError, match="did not answer") as caught:
+        bg.start_background(endpoint, time_scale=1.0, state_dir=tmp_path)
     assert "fake emulator silent" in str(caught.value)
-    assert not (tmp_path / ep.PID_FILE).exists()
+    assert not (tmp_path / bg.PID_FILE).exists()
     # Only this test's stand-in counts: the session's own emulator may well be running.
     assert not _running(tmp_path / "fake_emulator.py")
 
@@ -300,18 +321,18 @@ def test_stale_pid_file_of_another_process_is_left_alone(tmp_path: Path) -> None
     # The pid now belongs to a process that is not an emulator: stop() must not signal it.
     decoy = subprocess.Popen(["sleep", "60"])
     try:
-        (tmp_path / ep.PID_FILE).write_text(f"{decoy.pid}\n")
-        assert ep.stop(tmp_path) is False
+        (tmp_path / bg.PID_FILE).write_text(f"{decoy.pid}\n")
+        assert bg.stop(tmp_path) is False
         assert decoy.poll() is None
-        assert not (tmp_path / ep.PID_FILE).exists()
+        assert not (tmp_path / bg.PID_FILE).exists()
     finally:
         decoy.kill()
         decoy.wait()
 
 
 def test_a_remote_endpoint_is_not_started_here(tmp_path: Path) -> None:
-    with pytest.raises(ep.EmulatorError, match="not on this machine"):
-        ep.start_background("http://192.0.2.1:4599", time_scale=1.0, state_dir=tmp_path)
+    with pytest.raises(bg.EmulatorError, match="not on this machine"):
+        bg.start_background("http://192.0.2.1:4599", time_scale=1.0, state_dir=tmp_path)
 
 
 @pytest.mark.parametrize(("text", "value"), [("1/60", 1 / 60), ("0.5", 0.5), (" 1 ", 1.0)])
@@ -321,13 +342,13 @@ def test_parse_time_scale(text: str, value: float) -> None:
 
 @pytest.mark.parametrize("text", ["0", "-1", "fast", "1/0", ""])
 def test_parse_time_scale_refuses_nonsense(text: str) -> None:
-    with pytest.raises(ep.EmulatorError, match="EMULATOR_TIME_SCALE"):
+    with pytest.raises(bg.EmulatorError, match="EMULATOR_TIME_SCALE"):
         ep.parse_time_scale(text)
 
 
 def test_health_json_shape_is_what_the_emulator_must_serve(fake_emulator_endpoint: str) -> None:
     # Documents the contract with src/asyncdlq/emulator: GET /_asyncdlq/health -> this JSON.
-    health = ep.is_answering(fake_emulator_endpoint)
+    health = bg.is_answering(fake_emulator_endpoint)
     assert health is not None
     assert set(health) >= {"status", "time_scale", "pid"}
     json.dumps(health)

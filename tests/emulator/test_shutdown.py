@@ -28,19 +28,11 @@ from asyncdlq import process_sweep
 from asyncdlq.process_sweep import ProcessInfo
 
 from .conftest import zip_source
+from .looping_handler import LOOPING
 
 START_TIMEOUT_S = 60.0  # imports moto and boto3: slow on a loaded 2-core machine
 SHUTDOWN_LIMIT_S = 5.0  # issue 9: SIGTERM/SIGINT stop the emulator within 5 s
 MARK = "SHUTDOWN_TEST_MARK"
-
-LOOPING = """
-import os, pathlib
-
-def lambda_handler(event, context):
-    pathlib.Path(os.environ["STARTED_DIR"], context.aws_request_id).write_text("")
-    while True:
-        pass
-"""
 
 SPAWNING = """
 import os, pathlib, subprocess, time
@@ -113,7 +105,7 @@ def emulator(tmp_path: Path) -> Iterator[Emulator]:
             stdout=out,
             stderr=err,
             env={**os.environ, MARK: marker, "PYTHONUNBUFFERED": "1"},
-            start_new_session=True,  # as emulator/process.py starts it
+            start_new_session=True,  # as emulator/background.py starts it
         )
     running = Emulator(process, "", stderr_path, marker)
     try:

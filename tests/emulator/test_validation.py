@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from asyncdlq.aws.arn import Arn
 from asyncdlq.emulator import validation
 from asyncdlq.emulator.moto_glue import InvalidParameterValueException, LambdaClientError
 
@@ -194,6 +195,21 @@ def test_destination_must_exist() -> None:
 # -- against the emulator's own resources --------------------------------------------------------
 
 
+def api_function_exists(aws: Aws) -> Any:
+    """A function look-up as the Lambda backend gives validation one, here through the API
+    (validation itself cannot import the backend)."""
+    client = aws.client("lambda")
+
+    def exists(arn: Arn) -> bool:
+        try:
+            client.get_function(FunctionName=arn.name, Qualifier=arn.qualifier or "$LATEST")
+        except client.exceptions.ResourceNotFoundException:
+            return False
+        return True
+
+    return exists
+
+
 def test_existence_is_read_from_the_emulator(aws: Aws, deploy: Any) -> None:
     suffix = uuid.uuid4().hex[:8]
     sqs, sns = aws.client("sqs"), aws.client("sns")
@@ -204,14 +220,19 @@ def test_existence_is_read_from_the_emulator(aws: Aws, deploy: Any) -> None:
     topic = sns.create_topic(Name=f"v-{suffix}")["TopicArn"]
     fn = deploy(SUCCEEDING).arn
     other = deploy(SUCCEEDING).arn
-    for arn in (queue, topic, other):
-        validation.validate_event_invoke_config(fn, on_failure(arn))
-    for arn in (queue + "-gone", topic + "-gone", other + "-gone"):
+    function_exists = api_function_exists(aws)
+    for arn in (queue, topic, other, other + ":$LATEST"):
+        validation.validate_event_invoke_config(
+            fn, on_failure(arn), function_exists=function_exists
+        )
+    for arn in (queue + "-gone", topic + "-gone", other + "-gone", other + ":7"):
         with pytest.raises(InvalidParameterValueException) as err:
-            validation.validate_event_invoke_config(fn, on_failure(arn))
+            validation.validate_event_invoke_config(
+                fn, on_failure(arn), function_exists=function_exists
+            )
         assert err.value.message == f"The destination ARN {arn} is invalid."
     with pytest.raises(InvalidParameterValueException) as err:
-        validation.validate_event_invoke_config(fn, on_success(fn))
+        validation.validate_event_invoke_config(fn, on_success(fn), function_exists=function_exists)
     assert err.value.message == validation.SELF_DESTINATION
 
 

@@ -1,9 +1,10 @@
 """Shared by the examples' tests (one module per example, so pytest-xdist can spread them over
 workers): the handler zip, applying an example, the dead-letter checks.
 
-Each example is applied once per session (``asyncdlq_stack``) with its own name prefix and the
-demo handler's zip. Runs unchanged against the emulator (TARGET=local, default) and a real account
-(TARGET=aws): every expected value is what AWS does (/work/shared/aws-async-facts.md §3-4).
+Each example is applied once per session (``asyncdlq_stack``) with its own name prefix and the demo
+handler's zip. Runs unchanged against the emulator (TARGET=local, default) and a real account
+(TARGET=aws): every expected value is what AWS does (docs/aws-behaviour.md, Dead-letter queues;
+Destinations and dead-letter targets).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from asyncdlq.packaging import build_zip
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-# Facts §4: an invocation record's keys, in order.
+# docs/aws-behaviour.md, Destinations and dead-letter targets: an invocation record's keys, in
+# order.
 RECORD_KEYS = ["version", "timestamp", "requestContext", "requestPayload"]
 RECORD_KEYS_WITH_RESPONSE = [*RECORD_KEYS, "responseContext", "responsePayload"]
-# Facts §3: a dead letter for a function error has exactly these attributes, of these types.
+# docs/aws-behaviour.md, Dead-letter queues: a dead letter for a function error has exactly these
+# attributes, of these types.
 DLQ_ATTRIBUTE_TYPES = {"RequestID": "String", "ErrorCode": "Number", "ErrorMessage": "String"}
 
 
@@ -63,8 +66,8 @@ def existing_dlq(apply_example) -> Any:
 def assert_dead_letter(
     message: ReceivedMessage, payload: bytes, request_id: str, error: str
 ) -> None:
-    """Facts §3: an SQS message whose body is the sent bytes, exactly RequestID/ErrorCode/
-    ErrorMessage as String/Number/String."""
+    """docs/aws-behaviour.md, Dead-letter queues: an SQS message whose body is the sent bytes,
+    exactly RequestID/ErrorCode/ErrorMessage as String/Number/String."""
     assert message.sns is None
     assert message.body.encode() == payload
     assert message.md5_of_body == hashlib.md5(payload).hexdigest()

@@ -10,7 +10,8 @@ from .conftest import RECORD_KEYS_WITH_RESPONSE, assert_dead_letter
 
 
 def _sqs_record(message: ReceivedMessage) -> dict[str, Any]:
-    """Facts §4: on an SQS destination the body is the record itself, with no attributes."""
+    """docs/aws-behaviour.md, Destinations and dead-letter targets: on an SQS destination the body
+    is the record itself, with no attributes."""
     assert message.sns is None
     assert message.message_attributes == {}
     assert message.record is not None
@@ -68,7 +69,8 @@ def test_destinations_failure_record_and_dlq(
     assert record["responsePayload"]["errorType"] == "KeyError"
     assert record["responsePayload"]["errorMessage"] == "'key1'"
 
-    # Facts §3: with both a DLQ and an on-failure destination, both receive the failure.
+    # docs/aws-behaviour.md, Dead-letter queues: with both a DLQ and an on-failure destination, both
+    # receive the failure.
     match = asyncdlq_messages.wait_for(out["dlq_url"], invocation)
     (dead,) = match.messages
     assert match.duplicates == []

@@ -29,7 +29,8 @@ def test_sns_dlq_subscriber_gets_the_sns_envelope(
     assert envelope["Type"] == "Notification"
     assert envelope["TopicArn"] == out["dlq_arn"]
     assert envelope["Message"] == payload.decode()  # the original payload, as sent
-    assert not envelope.get("Subject")  # facts §3: Publish without a Subject
+    # docs/aws-behaviour.md, Dead-letter queues: Publish without a Subject
+    assert not envelope.get("Subject")
     assert envelope["MessageAttributes"] == {
         "RequestID": {"Type": "String", "Value": invocation.request_id},
         "ErrorCode": {"Type": "Number", "Value": "200"},

@@ -120,6 +120,41 @@ def test_stacks_are_applied_once_per_distinct_variables_and_destroyed_at_the_end
     assert not (project.root / "stack" / "terraform.tfstate.d").exists()
 
 
+def test_hooks_hear_of_each_destroyed_stack_with_its_variables_and_timings(
+    project: Project,
+) -> None:
+    project.stack("stack", STACK)
+    heard = project.root / "heard.jsonl"
+    (project.root / "conftest.py").write_text(
+        textwrap.dedent(
+            f"""
+            import json
+
+            def pytest_asyncdlq_stack_destroyed(stack, variables):
+                entry = {{"tfdir": str(stack.tfdir), "variables": variables}}
+                entry["timed"] = sorted(stack.timings)
+                entry["left"] = stack.may_hold_resources
+                with open({str(heard)!r}, "a") as out:
+                    out.write(json.dumps(entry) + "\\n")
+            """
+        )
+    )
+    result = project.run(
+        """
+        def test_a(asyncdlq_stack):
+            asyncdlq_stack("stack", {"name": "a"})
+            asyncdlq_stack("stack", {"name": "b"})
+        """
+    )
+    assert result.returncode == 0, _explain(result)
+    entries = [json.loads(line) for line in heard.read_text().splitlines()]
+    assert sorted(e["variables"]["name"] for e in entries) == ["a", "b"]
+    for entry in entries:
+        assert entry["tfdir"] == str((project.root / "stack").resolve())
+        assert {"init", "apply", "destroy"} <= set(entry["timed"])
+        assert entry["left"] is False
+
+
 def test_keep_leaves_stacks_and_prints_a_working_destroy_command(project: Project) -> None:
     project.stack("stack", STACK)
     result = project.run(

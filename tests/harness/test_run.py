@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from asyncdlq.emulator import lease as emulator_lease
-from asyncdlq.emulator.process import PortTakenError, is_answering
+from asyncdlq.emulator.background import PortTakenError, is_answering
 from asyncdlq.harness.run import RunContext, RunIdError, new_run_id, shared_run_id, worker_id
 from asyncdlq.harness.tags import TAG_CREATED_AT, TAG_RUN_ID, parse_created_at
 

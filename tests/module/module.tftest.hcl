@@ -49,12 +49,19 @@ mock_provider "aws" {
   }
 }
 
+# function_name and package_path have no defaults; every run starts from the tutorial's names and
+# the zip the test wrapper builds (tests/module/test_module_static.py).
+variables {
+  function_name = "demo-lambda"
+  package_path  = "build/lambda.zip"
+}
+
 run "plan_with_defaults" {
   command = plan
 
   assert {
-    condition     = aws_lambda_function.this.function_name == "demo-lambda"
-    error_message = "default function name should be demo-lambda, as in the tutorial"
+    condition     = aws_lambda_function.this.function_name == "demo-lambda" && aws_lambda_function.this.filename == "build/lambda.zip"
+    error_message = "function_name and package_path must be used as given"
   }
 
   assert {
@@ -73,8 +80,8 @@ run "plan_with_defaults" {
   }
 
   assert {
-    condition     = aws_lambda_function.this.environment[0].variables["SIMULATE_FAILURE"] == "0"
-    error_message = "SIMULATE_FAILURE must be \"0\" unless simulate_failure is set"
+    condition     = length(aws_lambda_function.this.environment) == 0
+    error_message = "without environment_variables the module must set no environment at all (no variable of its own)"
   }
 
   assert {
@@ -247,14 +254,13 @@ run "name_prefix_prefixes_every_name" {
   }
 }
 
-run "simulate_failure_and_inputs_are_applied" {
+run "environment_variables_and_inputs_are_applied" {
   command = plan
 
   variables {
     function_name                  = "adlq-test_fn"
     dlq_name                       = "adlq-test-dlq"
-    simulate_failure               = true
-    environment_variables          = { GREETING = "hi" }
+    environment_variables          = { GREETING = "hi", SIMULATE_FAILURE = "1" }
     maximum_retry_attempts         = 0
     maximum_event_age_in_seconds   = 60
     timeout                        = 900
@@ -272,7 +278,7 @@ run "simulate_failure_and_inputs_are_applied" {
 
   assert {
     condition     = aws_lambda_function.this.environment[0].variables == tomap({ GREETING = "hi", SIMULATE_FAILURE = "1" })
-    error_message = "simulate_failure = true must set SIMULATE_FAILURE=1 next to the extra variables"
+    error_message = "environment_variables must reach the function exactly, SIMULATE_FAILURE (the tutorial's switch) included"
   }
 
   assert {
@@ -390,3 +396,4 @@ run "event_age_covering_the_retries_is_quiet" {
     error_message = "181 s covers both retries"
   }
 }
+

@@ -13,14 +13,15 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE_TF = sorted(REPO.glob("*.tf"))
-VALIDATION_SUITE = Path(__file__).resolve().parent / "validation.tftest.hcl"
+# validation.tftest.hcl and code.tftest.hcl hold the failing runs; any suite may.
+SUITES = sorted(Path(__file__).resolve().parent.glob("*.tftest.hcl"))
 
 VARIABLES = {
     # naming
     "function_name", "name_prefix", "tags",
     # code
-    "package_path", "source_dir", "handler", "runtime", "memory_size", "timeout", "architectures",
-    "environment_variables", "kms_key_arn", "simulate_failure",
+    "package_path", "handler", "runtime", "memory_size", "timeout", "architectures",
+    "environment_variables", "kms_key_arn",
     # dead-letter target
     "create_dlq", "dlq_type", "dlq_target_arn", "dlq_name", "dlq_message_retention_seconds",
     "dlq_kms_key_arn",
@@ -65,12 +66,56 @@ def test_every_variable_and_output_has_a_description(kind):
     assert not missing, f"{kind}s without a description: {missing}"
 
 
-def test_backwards_compatible_defaults():
+def test_required_inputs_have_no_default():
     variables = _blocks("variable")
-    assert 'default     = "demo-lambda"' in variables["function_name"]
+    for name in ("function_name", "package_path"):
+        assert not re.search(r"^  default\s*=", variables[name], re.M), f"{name} must be required"
+
+
+def test_kept_defaults():
+    variables = _blocks("variable")
     assert 'default     = "lambda-DLQ"' in variables["dlq_name"]
-    assert "default     = null" in variables["package_path"]
-    assert "default     = false" in variables["simulate_failure"]
+    assert 'default     = "python3.12"' in variables["runtime"]
+    assert 'default     = "handler.lambda_handler"' in variables["handler"]
+
+
+@pytest.mark.parametrize("word", ["SIMULATE_FAILURE", "simulate_failure", "source_dir"])
+def test_the_module_carries_no_tutorial_switch(word):
+    # The tutorial's failure switch lives in the seed stack, the Makefile and the demo, which pass
+    # environment_variables; the module itself sets no variable and has no unused inputs.
+    offenders = [tf.name for tf in MODULE_TF if word in tf.read_text()]
+    assert not offenders, f"{word} appears in {offenders}"
+
+
+def _runtime_lists() -> tuple[list[str], list[str]]:
+    """The accepted runtimes, and the deprecated ones the validation message has a reason for."""
+    condition, message = (
+        _blocks("variable")["runtime"].split("validation {")[1].split("error_message")
+    )
+    accepted = re.findall(r'"([a-z0-9.-]+)"', condition)
+    deprecated = re.findall(r'^\s+"([a-z0-9.-]+)"\s+= "', message, re.M)
+    return accepted, deprecated
+
+
+def test_supported_runtimes_are_the_documented_ones():
+    # docs/aws-behaviour.md, Supported runtimes: Lambda's .zip runtimes as of 2026-12-01.
+    accepted, _ = _runtime_lists()
+    assert set(accepted) == {
+        "python3.11", "python3.12", "python3.13", "python3.14", "nodejs22.x", "nodejs24.x",
+        "java8.al2", "java11", "java17", "java21", "java25",
+        "java8.al2023", "java11.al2023", "java17.al2023", "dotnet10",
+        "ruby3.3", "ruby3.4", "ruby4.0", "provided.al2023",
+    }  # fmt: skip
+
+
+def test_deprecated_runtimes_are_refused_with_a_date_and_a_replacement():
+    accepted, deprecated = _runtime_lists()
+    assert {"python3.9", "python3.10", "nodejs20.x", "provided.al2", "dotnet8"} <= set(deprecated)
+    assert not set(accepted) & set(deprecated)
+    message = _blocks("variable")["runtime"].split("error_message")[1]
+    for line in re.findall(r'^\s+"[a-z0-9.-]+"\s+= "(.*)",$', message, re.M):
+        assert re.search(r"deprecated by AWS on \d{4}-\d\d-\d\d", line), line
+        assert "; use " in line or "; build " in line, line
 
 
 def test_exactly_one_event_invoke_config_without_count():
@@ -93,7 +138,7 @@ def test_function_waits_for_the_role_policy():
 
 
 def test_every_validated_variable_has_a_failing_run():
-    suite = VALIDATION_SUITE.read_text()
+    suite = "\n".join(path.read_text() for path in SUITES)
     expected = set(
         re.findall(r"var\.([a-z_]+)", " ".join(re.findall(r"expect_failures = \[(.*)\]", suite)))
     )

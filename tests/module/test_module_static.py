@@ -1,4 +1,5 @@
-"""Static checks of the Terraform module: fmt, validate, and the mocked `terraform test` suite.
+"""Static checks of the Terraform module: fmt, validate, the required inputs, and the mocked
+`terraform test` suite.
 
 No cloud and no credentials are needed: module.tftest.hcl uses mock_provider. Everything runs in
 a temporary copy of the module, so .terraform/ and build/ never land in the checkout and runs in
@@ -50,6 +51,19 @@ def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: int) -> str:
             f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
         )
     return proc.stdout
+
+
+def _run_failing(args: list[str], cwd: Path, env: dict[str, str], timeout: int) -> str:
+    """Run terraform that must fail; return what it printed (stdout and stderr)."""
+    cmd = ["terraform", *args]
+    try:
+        proc = subprocess.run(
+            cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{' '.join(cmd)} in {cwd} did not finish within {timeout}s")
+    assert proc.returncode != 0, f"{' '.join(cmd)} in {cwd} succeeded\n{proc.stdout}"
+    return proc.stdout + proc.stderr
 
 
 def _copy_module(dest: Path) -> None:
@@ -116,3 +130,18 @@ def test_terraform_test_suite_passes(initialized: Path, tf_env: dict[str, str]) 
     # A suite that silently found no test files would also exit 0.
     assert "Success!" in out and " 0 failed" in out, out
     assert " 0 passed" not in out, out
+
+
+def test_caller_must_pass_function_name_and_package_path(
+    workdir: Path, tf_env: dict[str, str]
+) -> None:
+    # 0.2.0 removed the tutorial's defaults: a call without them is Terraform's own error, before
+    # any plan, naming each missing input.
+    caller = workdir.parent / "caller"
+    caller.mkdir(exist_ok=True)
+    (caller / "main.tf").write_text('module "fn" {\n  source = "../module"\n}\n')
+    _run(["init", "-backend=false", "-input=false", "-no-color"], caller, tf_env, INIT_TIMEOUT)
+    out = _run_failing(["validate", "-no-color"], caller, tf_env, VALIDATE_TIMEOUT)
+    assert "Missing required argument" in out, out
+    for name in ("function_name", "package_path"):
+        assert f'The argument "{name}" is required' in out, out

@@ -49,6 +49,13 @@ mock_provider "aws" {
   }
 }
 
+# function_name and package_path have no defaults; every run starts from the tutorial's names and
+# the zip the test wrapper builds (tests/module/test_module_static.py).
+variables {
+  function_name = "demo-lambda"
+  package_path  = "build/lambda.zip"
+}
+
 # Dead-letter wiring: module-owned queue (module.tftest.hcl), module-owned topic, your own queue
 # or topic, and none. Destinations: one run per kind, each checking the exact statement.
 

@@ -28,7 +28,7 @@ variable "tags" {
 }
 
 module "orders" {
-  # From your repository: source = "git::https://github.com/<org>/asyncdlq.git?ref=v0.1.0"
+  # From your repository: source = "git::https://github.com/<org>/asyncdlq.git?ref=v0.2.0"
   source = "../../.."
 
   name_prefix            = var.name_prefix

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import progress
+from ..aws import timing
 from ..client.clients import Clients, clients
 from ..client.invoker import Invocation, invoke_async
 from ..client.logs import AttemptLog, LogReader
@@ -75,12 +76,22 @@ def _first_report(logs: LogReader, log_group: str, request_id: str) -> AttemptLo
             time.sleep(LOG_POLL_S)
 
 
+def _function_timeout_s(c: Clients, function_name: str) -> float:
+    """How long each attempt may run: the deployed function's timeout."""
+    return float(c.lambda_.get_function_configuration(FunctionName=function_name)["Timeout"])
+
+
 def _watch_attempts(
     c: Clients, outputs: dict[str, Any], invocation: Invocation, scale: float
 ) -> ReceivedMessage:
     """Print each attempt's START as it appears; return the dead letter when it arrives."""
-    retries = int(outputs["maximum_retry_attempts"])
-    budget = (2 * sum((60, 120)[:retries]) * scale) + (30 if scale < 1 else 300)
+    budget = timing.dead_letter_wait_s(
+        int(outputs["maximum_retry_attempts"]),
+        int(outputs["maximum_event_age_in_seconds"]),
+        _function_timeout_s(c, outputs["function_name"]),
+        scale,
+        on_aws=not c.endpoint_url,
+    )
     logs = LogReader(c.logs)
     # The narration below is the wait's progress; the reader's own lines would repeat it.
     reader = MessageReader(c.sqs, progress=lambda _: None)
@@ -111,10 +122,8 @@ def _watch_attempts(
         except MessageTimeout:
             if time.time() >= next_note:
                 waited = (time.time() - invocation.invoked_at) / scale
-                show(
-                    f"... {waited:.0f}s in AWS time; Lambda waits ~60 s, then ~120 s between "
-                    "attempts"
-                )
+                delays = ", then ".join(f"~{d:.0f} s" for d in timing.RETRY_DELAYS_S)
+                show(f"... {waited:.0f}s in AWS time; Lambda waits {delays} between attempts")
                 next_note = time.time() + 10
             continue
         show_new_attempts()
@@ -182,8 +191,10 @@ def run_demo(state_dir: Path) -> int:
         workspace = f"demo-{suffix}"
 
         def stack(simulate_failure: bool) -> Stack:
-            # Both share one workspace: the second apply updates the first one's resources.
-            variables = {**names, "simulate_failure": simulate_failure}
+            # Both share one workspace: the second apply updates the first one's resources. The
+            # module adds no variable of its own; the tutorial's handler reads SIMULATE_FAILURE.
+            environment = {"SIMULATE_FAILURE": "1"} if simulate_failure else {}
+            variables = {**names, "environment_variables": environment}
             return Stack(
                 ROOT, variables=variables, target=target, state_dir=state_dir, workspace=workspace
             )

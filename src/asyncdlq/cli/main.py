@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import math
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import threading
-import time
 import urllib.request
 from pathlib import Path
-from typing import Callable
 
+from ..emulator.background import LOG_FILE, EmulatorError, stop
 from ..emulator.event_log import DEFAULT_EVENT_LOG_BYTES
-from ..emulator.process import EmulatorError
+from ..emulator.process import ensure_running
+from ..packaging import PackagingError, build_zip
 from ..target import TargetError, current_target
+from ..terraform_env import TerraformConfigError, terraform_binary, terraform_env
 from . import arguments
 from .sweep import add_parser as add_sweep_parser
 from .views import add_parsers as add_view_parsers
@@ -28,115 +25,41 @@ STATE_DIR = Path(os.environ.get("ASYNCDLQ_STATE_DIR", ".asyncdlq"))
 _MB = 1024 * 1024
 
 
-def _time_scale(text: str) -> float:
-    from ..emulator.process import EmulatorError, parse_time_scale
-
-    try:
-        value = parse_time_scale(text)
-        if not math.isfinite(value):
-            raise EmulatorError(text)
-        return value
-    except (EmulatorError, OverflowError):
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a positive number; use e.g. 1 (AWS timing) or 1/60 (a minute "
-            "per second)"
-        ) from None
-
-
-def _seed(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; e.g. 42") from None
-
-
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a share between 0 and 1, e.g. 0.1")
-    return value
-
-
 def cmd_emulator(args: argparse.Namespace) -> int:
-    from ..emulator.request_guard import exposure_warning
-    from ..emulator.server import BindError, EmulatorServer
+    # Lazy: the server pulls in moto and Flask: 300-400 ms (measured on top of this module's own
+    # imports) that every other command and `asyncdlq --help` would pay at start-up.
+    from ..emulator import foreground
 
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
     try:
-        server = EmulatorServer(
+        foreground.serve(
             args.host,
             args.port,
             args.time_scale,
-            args.async_payload_limit,
+            verbose=args.verbose,
+            ready_file=args.ready_file,
+            exit_with_pid=args.exit_with_pid,
+            async_payload_limit=args.async_payload_limit,
             duplicate_rate=args.duplicate_rate,
             seed=args.seed,
             cors_origins=args.cors_origin,
             allow_moto_api=args.allow_moto_api,
             allowed_hosts=args.allow_host,
-            # This process runs only the emulator: it may adopt the orphans handlers leave.
-            adopt_orphans=True,
             **_bounds(args),
         )
-    except (BindError, OSError) as exc:
+    except foreground.CannotListen as exc:
         print(
-            f"asyncdlq emulator: cannot listen on {args.host}:{args.port}: {exc.strerror}; "
+            f"asyncdlq emulator: cannot listen on {exc.host}:{exc.port}: {exc.strerror}; "
             "stop whatever uses that port or pass --port",
             file=sys.stderr,
         )
         return 1
-
-    def stop(signum: int, _frame: object) -> None:
-        server.request_stop()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    warning = exposure_warning(server.host, server.port)
-    if warning:
-        print(warning, file=sys.stderr, flush=True)
-    if args.exit_with_pid:
-        _stop_when_gone(args.exit_with_pid, server.request_stop)
-    if args.ready_file:
-        # Written whole and renamed, so a reader never sees half a file.
-        ready = {"endpoint": server.endpoint_url, "pid": os.getpid()}
-        partial = args.ready_file.with_name(args.ready_file.name + ".partial")
-        try:
-            partial.write_text(json.dumps(ready))
-            partial.replace(args.ready_file)
-        except OSError as exc:
-            print(
-                f"asyncdlq emulator: cannot write --ready-file {args.ready_file}: "
-                f"{exc.strerror}; pass a path in a writable directory",
-                file=sys.stderr,
-            )
-            server.stop()
-            return 2
-    print(
-        f"asyncdlq emulator listening on {server.endpoint_url} "
-        f"(time scale {args.time_scale:g}, pid {os.getpid()})",
-        flush=True,
-    )
-    server.serve_forever()
-    _quiet_second_signal()
-    pending = server.stop()
-    for event in pending:
+    except foreground.CannotWriteReadyFile as exc:
         print(
-            f"asyncdlq emulator: event {event.request_id} for {event.function_name} was still "
-            f"pending ({len(event.attempts)} attempt(s) run) at shutdown",
+            f"asyncdlq emulator: cannot write --ready-file {exc.path}: "
+            f"{exc.strerror}; pass a path in a writable directory",
             file=sys.stderr,
         )
-    print("asyncdlq emulator stopped", flush=True)
-    # Nothing is left to stop. Python resets handlers it installed to the default (death by the
-    # signal) early in its exit, and tearing moto down takes a while after that; an ignored
-    # signal stays ignored, so a late Ctrl-C cannot turn a clean stop into a kill.
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+        return 2
     return 0
 
 
@@ -150,42 +73,7 @@ def _bounds(args: argparse.Namespace) -> dict[str, float | int]:
     return bounds
 
 
-def _quiet_second_signal() -> None:
-    """A second Ctrl-C or SIGTERM while stopping: say so once, no KeyboardInterrupt traceback."""
-    said = False
-
-    def again(signum: int, _frame: object) -> None:
-        nonlocal said
-        if not said:
-            said = True
-            print("asyncdlq emulator: already stopping", file=sys.stderr, flush=True)
-
-    signal.signal(signal.SIGTERM, again)
-    signal.signal(signal.SIGINT, again)
-
-
-def _stop_when_gone(pid: int, stop: Callable[[], None]) -> None:
-    """Call ``stop`` once process ``pid`` has ended: a test run killed with SIGKILL can't stop the
-    emulator it started, and a detached emulator would otherwise run on forever."""
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                print(f"asyncdlq emulator: process {pid} has ended; stopping", flush=True)
-                stop()
-                return
-            except PermissionError:
-                pass  # alive, but someone else's
-
-    threading.Thread(target=watch, daemon=True, name="exit-with-pid").start()
-
-
 def cmd_package(args: argparse.Namespace) -> int:
-    from ..packaging import PackagingError, build_zip
-
     try:
         out = build_zip(args.source, args.output)
     except PackagingError as exc:
@@ -203,8 +91,6 @@ def cmd_package(args: argparse.Namespace) -> int:
 
 
 def cmd_terraform(args: argparse.Namespace) -> int:
-    from ..terraform_env import TerraformConfigError, terraform_binary, terraform_env
-
     try:
         # TF_BINARY (default terraform): TF_BINARY=tofu runs OpenTofu with the same settings.
         terraform = terraform_binary()
@@ -219,30 +105,22 @@ def cmd_terraform(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from ..emulator.process import configured_time_scale, is_answering, start_background
-
     target = current_target()
     if not target.is_local:
         return 0
     assert target.endpoint_url
-    health = is_answering(target.endpoint_url)
-    if health:
-        print(
-            f"using the emulator already answering at {target.endpoint_url} (pid {health.get('pid')})"
-        )
+    found = ensure_running(target.endpoint_url, STATE_DIR)
+    if not found.started_here:
+        print(f"using the emulator already answering at {found.endpoint} (pid {found.pid})")
         return 0
-    scale = configured_time_scale()
-    pid = start_background(target.endpoint_url, time_scale=scale, state_dir=STATE_DIR)
     print(
-        f"started the emulator at {target.endpoint_url} (pid {pid}, time scale {scale:g}); "
-        f"log: {STATE_DIR / 'emulator.log'}; stop it with: make stop"
+        f"started the emulator at {found.endpoint} (pid {found.pid}, time scale "
+        f"{found.time_scale:g}); log: {STATE_DIR / LOG_FILE}; stop it with: make stop"
     )
     return 0
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    from ..emulator.process import stop
-
     print("stopped the emulator" if stop(STATE_DIR) else "no emulator started by make is running")
     return 0
 
@@ -304,6 +182,7 @@ def cmd_invocations(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    # Lazy: the demo's stack and tftest would add ~11 ms (measured) to `asyncdlq --help`.
     from .demo import run_demo
 
     return run_demo(STATE_DIR)
@@ -323,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=arguments.port, default=4599, help="0-65535, 0 picks a free port")
     p.add_argument(
         "--time-scale",
-        type=_time_scale,
+        type=arguments.time_scale,
         default=1.0,
         help="1 = AWS's retry timing; 1/60 compresses a minute into a second",
     )
@@ -335,12 +214,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--duplicate-rate",
-        type=_rate,
+        type=arguments.share,
         default=0.0,
         help="share of async events delivered twice, to test a handler's idempotency "
         "(AWS delivers at least once); default 0",
     )
-    p.add_argument("--seed", type=_seed, default=None, help="makes --duplicate-rate repeatable")
+    p.add_argument(
+        "--seed", type=arguments.seed, default=None, help="makes --duplicate-rate repeatable"
+    )
     p.add_argument(
         "--idle-timeout",
         type=arguments.positive_number("300"),

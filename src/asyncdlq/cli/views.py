@@ -11,33 +11,25 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import os
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from .. import progress
-from ..client.clients import Clients, clients
 from ..client.invoker import InvokeError, invoke_async
 from ..client.logs import AttemptLog, LogReader, log_group_of
 from ..client.messages import MessageReader, ReceivedMessage
-from ..client.timeline import RETRY_DELAYS_S, AttemptWatcher, Timeline, clock, spacing_verdict
-from ..target import Target, TargetError, current_target
-from ..terraform_env import TerraformConfigError, terraform_binary, terraform_env
+from ..client.timeline import AttemptWatcher, Timeline, clock, spacing_verdict
+from ..target import TargetError
+from ..terraform_env import TerraformConfigError
 from . import arguments
+from .deployed_stack import StackViews, ViewError
 
 DEFAULT_PAYLOAD = '{"key1": "value1"}'
 BODY_LIMIT = 2000
-
-
-class ViewError(Exception):
-    """Something the user can fix; the message says how, in one line."""
 
 
 def _out(text: str = "") -> None:
@@ -47,116 +39,6 @@ def _out(text: str = "") -> None:
 
 class _Stop(Exception):
     """A --timeout ran out while following."""
-
-
-# --- the deployed stack ---------------------------------------------------------------------
-
-
-def state_file(target: Target) -> Path:
-    # The Makefile's STATE: .asyncdlq/$(TARGET)/terraform.tfstate, whatever ASYNCDLQ_STATE_DIR says.
-    return Path(".asyncdlq") / target.name / "terraform.tfstate"
-
-
-def stack_outputs(target: Target, flag: str) -> dict[str, Any]:
-    """Root outputs of the stack ``make apply`` deployed on ``target``, as plain values."""
-    state = state_file(target)
-    if not state.is_file():
-        raise ViewError(
-            f"no stack deployed on TARGET={target.name} ({state} not found here): run "
-            f"`make apply` or pass {flag}"
-        )
-    env = terraform_env(target, Path(os.environ.get("ASYNCDLQ_STATE_DIR", ".asyncdlq")).resolve())
-    command = [terraform_binary(), "output", "-json", "-no-color", f"-state={state}"]
-    try:
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
-    except subprocess.TimeoutExpired:
-        raise ViewError(f"`terraform output` on {state} took over 120 s; pass {flag}") from None
-    if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise ViewError(f"`terraform output` failed on {state}: {reason}; or pass {flag}")
-    outputs = {k: v.get("value") for k, v in json.loads(done.stdout or "{}").items()}
-    if not outputs:
-        raise ViewError(
-            f"no stack deployed on TARGET={target.name} ({state} has no outputs): run "
-            f"`make apply` or pass {flag}"
-        )
-    return outputs
-
-
-class _Views:
-    """What every command needs: the target, its clients, the deployed stack's outputs."""
-
-    def __init__(self) -> None:
-        self.target = current_target()
-        self.c: Clients = clients(self.target)
-        self._outputs: dict[str, Any] | None = None
-
-    def output(self, name: str, flag: str) -> str:
-        if self._outputs is None:
-            self._outputs = stack_outputs(self.target, flag)
-        value = self._outputs.get(name)
-        if not value:
-            raise ViewError(f"the deployed stack has no output {name}; pass {flag}")
-        return str(value)
-
-    def function(self, args: argparse.Namespace) -> str:
-        return args.function or self.output("function_name", "--function")
-
-    def log_group(self, args: argparse.Namespace) -> str:
-        if args.function:
-            return log_group_of(self.c.lambda_, args.function)
-        return self.output("log_group_name", "--function")
-
-    def time_scale(self) -> float:
-        """1 on AWS; the emulator's own, as its health route reports it."""
-        if not self.target.is_local:
-            return 1.0
-        url = f"{self.target.endpoint_url}/_asyncdlq/health"
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return float(json.load(response)["time_scale"])
-        except (OSError, ValueError, KeyError) as exc:
-            raise ViewError(
-                f"no asyncdlq emulator answers at {self.target.endpoint_url} ({exc}): start one "
-                "with `make up` or set ASYNCDLQ_ENDPOINT"
-            ) from None
-
-    def delivery_queues(self, function: str) -> dict[str, list[str]]:
-        """URLs of the SQS queues the function delivers to, by outcome: its DLQ and on-failure
-        destination ("failure"), its on-success destination ("success")."""
-        config = self.c.lambda_.get_function_configuration(FunctionName=function)
-        arns = {"failure": [(config.get("DeadLetterConfig") or {}).get("TargetArn", "")]}
-        destinations = self._invoke_config(function).get("DestinationConfig") or {}
-        arns["failure"].append((destinations.get("OnFailure") or {}).get("Destination", ""))
-        arns["success"] = [(destinations.get("OnSuccess") or {}).get("Destination", "")]
-        urls: dict[str, list[str]] = {"failure": [], "success": []}
-        for outcome, found in arns.items():
-            for arn in found:
-                parts = arn.split(":")
-                if len(parts) == 6 and parts[2] == "sqs":  # a topic or function can't be peeked
-                    url = self.c.sqs.get_queue_url(
-                        QueueName=parts[5], QueueOwnerAWSAccountId=parts[4]
-                    )["QueueUrl"]
-                    urls[outcome].append(url)
-        return urls
-
-    def queues(self, args: argparse.Namespace, function: str) -> dict[str, list[str]]:
-        if args.queue_url:
-            return {"failure": [args.queue_url], "success": [args.queue_url]}
-        return self.delivery_queues(function)
-
-    def _invoke_config(self, function: str) -> dict[str, Any]:
-        try:
-            return dict(self.c.lambda_.get_function_event_invoke_config(FunctionName=function))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-                return {}  # none configured: no destinations, the default retries
-            raise
-
-    def max_attempts(self, function: str) -> int:
-        # MaximumRetryAttempts defaults to 2 when unset (facts §2).
-        retries = self._invoke_config(function).get("MaximumRetryAttempts", len(RETRY_DELAYS_S))
-        return 1 + int(retries)
 
 
 def _find(reader: MessageReader, queues: list[str], request_id: str) -> ReceivedMessage | None:
@@ -192,7 +74,7 @@ def _sleep_until(deadline: float, poll_s: float) -> None:
 
 
 def cmd_invoke(args: argparse.Namespace) -> int:
-    views = _Views()
+    views = StackViews()
     function = views.function(args)
     try:
         json.loads(args.payload)
@@ -211,8 +93,7 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     limit = views.max_attempts(function)
     logs, peeker = LogReader(views.c.logs), MessageReader(views.c.sqs, progress=_out)
     watcher = AttemptWatcher(logs, group, invocation.request_id, scale, _out, max_attempts=limit)
-    # Every retry's delay twice over, plus start-up and delivery latency.
-    timeout_s = args.timeout or 2 * sum(RETRY_DELAYS_S) * scale + (30 if scale < 1 else 300)
+    timeout_s = args.timeout or views.dead_letter_wait_s(function, limit, scale)
     deadline = _deadline(timeout_s)
     where = ", ".join(every_queue) or "no SQS queue (the outcome shows in the logs only)"
     _out(f"following attempts in {group}; dead letters and records from {where}")
@@ -276,7 +157,7 @@ def _request_logs(reader: LogReader, group: str, request_id: str, deadline: floa
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
-    views = _Views()
+    views = StackViews()
     group = views.log_group(args)
     reader = LogReader(views.c.logs)
     deadline = _deadline(args.timeout)
@@ -294,7 +175,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
     return 0
 
 
-def _existing_queue(views: _Views, queue: str) -> None:
+def _existing_queue(views: StackViews, queue: str) -> None:
     """A queue that is not there is an error, not an empty queue."""
     try:
         views.c.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
@@ -306,7 +187,7 @@ def _existing_queue(views: _Views, queue: str) -> None:
 
 
 def cmd_dlq(args: argparse.Namespace) -> int:
-    views = _Views()
+    views = StackViews()
     queue = args.queue_url or views.output("dlq_url", "--queue-url")
     _existing_queue(views, queue)
     reader = MessageReader(views.c.sqs, progress=_out)
@@ -329,7 +210,7 @@ def cmd_dlq(args: argparse.Namespace) -> int:
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    views = _Views()
+    views = StackViews()
     function = views.function(args)
     group = log_group_of(views.c.lambda_, function)
     attempts = LogReader(views.c.logs).attempts(group, args.request_id)

@@ -1,16 +1,16 @@
 """How long the harness waits for each thing, per target.
 
-AWS runs the retry schedule in real time (facts §2: ~60 s, then ~120 s, measured +66 s/+130 s,
-so a dead letter arrives ~3 min after the invoke with two retries) and CloudWatch Logs shows lines
-seconds after they are written. The emulator runs the same schedule compressed by its time scale.
+AWS runs the retry schedule in real time (docs/aws-behaviour.md, Retry timing and event age;
+the schedule and the wait for a dead letter are ``asyncdlq.aws.timing``'s) and CloudWatch Logs
+shows lines seconds after they are written. The emulator runs the same schedule compressed by its
+time scale.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Facts §2: a retry starts ~60 s after attempt 1 ends and ~120 s after attempt 2 ends.
-RETRY_DELAYS_S = (60.0, 120.0)
+from ..aws import timing
 
 
 @dataclass(frozen=True)
@@ -18,19 +18,26 @@ class Deadlines:
     time_scale: float  # 1 on AWS; e.g. 1/60 on the emulator
     on_aws: bool
 
-    def retry_delays(self, retries: int = 2) -> list[float]:
+    def retry_delays(self, retries: int = timing.DEFAULT_RETRY_ATTEMPTS) -> list[float]:
         """The nominal waits before each retry on this target."""
-        return [d * self.time_scale for d in RETRY_DELAYS_S[: max(0, min(2, retries))]]
+        high = timing.RETRY_ATTEMPTS_RANGE[1]
+        return [timing.retry_delay_s(r, self.time_scale) for r in range(1, min(high, retries) + 1)]
 
-    def dead_letter(self, retries: int = 2, *, handler_s: float = 0.0) -> float:
+    def dead_letter(
+        self,
+        retries: int = timing.DEFAULT_RETRY_ATTEMPTS,
+        *,
+        handler_s: float = 0.0,
+        max_age_s: float = timing.DEFAULT_EVENT_AGE_S,
+    ) -> float:
         """Seconds to wait for the dead letter (or on-failure record) of one failing event.
 
-        ``handler_s`` is how long each attempt may run (the function's timeout, if it matters).
+        ``handler_s`` is how long each attempt may run (the function's timeout, if it matters);
+        ``max_age_s`` the function's MaximumEventAgeInSeconds. See ``timing.dead_letter_wait_s``.
         """
-        expected = sum(self.retry_delays(retries)) + (retries + 1) * handler_s
-        # AWS drifted +10% in the recorded runs and queues events first; two minutes cover both.
-        # The emulator is exact but shares two cores with terraform and the tests.
-        return expected * 1.5 + 120 if self.on_aws else expected * 2 + 20
+        return timing.dead_letter_wait_s(
+            retries, max_age_s, handler_s, self.time_scale, on_aws=self.on_aws
+        )
 
     @property
     def success(self) -> float:

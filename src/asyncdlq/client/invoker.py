@@ -1,9 +1,10 @@
 """Invoke a function asynchronously and remember what was sent, when, and under which request id.
 
-The request id is the thread through everything that follows (facts §1): every attempt logs it,
-the dead letter carries it as RequestID, a destination record as requestContext.requestId. A
-correlation id is a string of the caller's inside the payload, for matching a message when the
-request id is not at hand (an event that another service sent, a record whose id was lost).
+The request id is the thread through everything that follows (docs/aws-behaviour.md, The invoke
+call): every attempt logs it, the dead letter carries it as RequestID, a destination record as
+requestContext.requestId. A correlation id is a string of the caller's inside the payload, for
+matching a message when the request id is not at hand (an event that another service sent, a record
+whose id was lost).
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def invoke_async(
         response = lambda_client.invoke(
             FunctionName=function_name, InvocationType="Event", Payload=data
         )
-    except ClientError as exc:  # 404 unknown function, 413 too large, ... (facts §1)
+    except ClientError as exc:
+        # 404 unknown function, 413 too large, ... (docs/aws-behaviour.md, The invoke call)
         error = exc.response.get("Error", {})
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
         raise InvokeError(

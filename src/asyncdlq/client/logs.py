@@ -1,9 +1,9 @@
 """Read a function's CloudWatch Logs as attempts: what each attempt of one request logged.
 
 In Text format only the platform lines carry the request id (``START``/``END``/``REPORT``,
-facts §7); printed lines and the ``[ERROR]`` event don't. An execution environment runs one
-request at a time and writes one stream, so an attempt is everything between its START and its
-REPORT in that stream.
+docs/aws-behaviour.md, CloudWatch Logs); printed lines and the ``[ERROR]`` event don't. An execution
+environment runs one request at a time and writes one stream, so an attempt is everything between
+its START and its REPORT in that stream.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """Read dead letters and destination records from an SQS queue, whatever shape they arrive in.
 
-Three shapes reach a queue (facts §3-4): an SQS dead letter (body = the event, RequestID in the
-message attributes), a destination record (body = the invocation record JSON, no attributes), and
-either of them published to an SNS topic that the queue subscribes (body = SNS's JSON envelope;
-a dead letter keeps RequestID in the envelope's MessageAttributes, a record is its Message).
-``ReceivedMessage`` unwraps all three to the request id and the original event.
+Three shapes reach a queue (docs/aws-behaviour.md, Dead-letter queues; Destinations and dead-letter
+targets): an SQS dead letter (body = the event, RequestID in the message attributes), a destination
+record (body = the invocation record JSON, no attributes), and either of them published to an SNS
+topic that the queue subscribes (body = SNS's JSON envelope; a dead letter keeps RequestID in the
+envelope's MessageAttributes, a record is its Message). ``ReceivedMessage`` unwraps all three to the
+request id and the original event.
 
 A queue may be shared by several tests or xdist workers, so ``MessageReader`` deletes only the
 messages it matched and makes every other message visible again straight away.
@@ -66,7 +67,9 @@ def _sns_envelope(value: Any) -> dict[str, Any] | None:
 class ReceivedMessage:
     message_id: str
     body: str
-    md5_of_body: str | None  # MD5OfBody; for a dead letter the MD5 of the sent bytes (facts §3)
+    # MD5OfBody; for a dead letter the MD5 of the sent bytes (docs/aws-behaviour.md, Dead-letter
+    # queues)
+    md5_of_body: str | None
     attributes: dict[str, str]  # SQS attributes: SentTimestamp, ApproximateReceiveCount, ...
     message_attributes: dict[str, dict[str, str]]  # as SQS gives them: {"DataType", "StringValue"}
     sent_at: float | None  # epoch seconds, from SentTimestamp

@@ -1,7 +1,7 @@
 """One invocation's story in time: the invoke, each attempt from the logs, the message delivered.
 
-``assert_retry_spacing`` checks the retry schedule of facts §2 (retry 1 about 60 s after attempt 1
-ends, retry 2 about 120 s after attempt 2 ends), scaled by the target's time scale (1 on AWS,
+``assert_retry_spacing`` checks the retry schedule (``asyncdlq.aws.timing.RETRY_DELAYS_S``;
+docs/aws-behaviour.md, Retry timing and event age), scaled by the target's time scale (1 on AWS,
 e.g. 1/100 on a fast emulator). ``AttemptWatcher`` narrates attempts while a test waits.
 """
 
@@ -14,20 +14,18 @@ from typing import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..aws.timing import MAX_ATTEMPTS, RETRY_DELAYS_S, retry_delay_s
 from ..progress import say
 from .clients import queue_name_of
 from .invoker import Invocation
 from .logs import AttemptLog, LogReader
 from .messages import ReceivedMessage
 
-# Facts §2: delay before retry 1 and retry 2, counted from the end of the attempt before.
-RETRY_DELAYS_S = (60.0, 120.0)
-MAX_ATTEMPTS = 1 + len(RETRY_DELAYS_S)  # MaximumRetryAttempts is at most 2
 # Tolerances for one retry's delay D (already scaled):
 # - late: AWS was measured +10% late (+66 s and +130 s between attempt starts); the docs say
 #   "about". Allow +25%, 2.5 times the recorded drift, plus SCHEDULING_SLACK_S for an emulator
 #   whose scheduler thread shares 2 busy cores with the test. A missing or wrong schedule still
-#   fails: 60 s and 120 s swapped break retry 2's lower bound, no delay breaks retry 1's.
+#   fails: the two delays swapped break retry 2's lower bound, no delay breaks retry 1's.
 # - early: Lambda never retries early; the gap is measured between two log timestamps, which may
 #   be written a little after the attempt really ended (the REPORT line), so allow 2% of D plus
 #   CLOCK_SKEW_S (millisecond timestamps, log writes that lag on a loaded machine).
@@ -36,7 +34,7 @@ SCHEDULING_SLACK_S = 0.5
 EARLY_FRACTION = 0.02
 CLOCK_SKEW_S = 0.1
 # Events written a little before our clock says we invoked still belong to the invocation.
-_LOG_LOOKBACK_MS = 60_000
+_LOG_LOOKBACK_MS = 60_000  # a minute of clock skew and log timestamps, not a retry delay
 
 
 def clock(epoch_s: float, *, ms: bool = True) -> str:
@@ -46,13 +44,13 @@ def clock(epoch_s: float, *, ms: bool = True) -> str:
 
 
 def approx(seconds: float) -> str:
-    """``~60 s``, ``~1 s``, ``~0.6 s``: a delay as a reader would say it."""
+    """``~45 s``, ``~1 s``, ``~0.6 s``: a delay as a reader would say it."""
     return f"~{seconds:.0f} s" if seconds >= 1 else f"~{seconds:.1g} s"
 
 
 def expected_delay_s(retry: int, time_scale: float) -> float:
     """The nominal delay before retry ``retry`` (1 or 2) on a target at ``time_scale``."""
-    return RETRY_DELAYS_S[retry - 1] * time_scale
+    return retry_delay_s(retry, time_scale)
 
 
 def allowed_delay_s(retry: int, time_scale: float) -> tuple[float, float]:
@@ -153,7 +151,8 @@ def build_timeline(
 def assert_retry_spacing(
     timeline: Timeline, time_scale: float, *, attempts: int | None = None
 ) -> None:
-    """Each retry started its scheduled delay after the attempt before ended (facts §2).
+    """Each retry started its scheduled delay after the attempt before ended
+    (docs/aws-behaviour.md, Retry timing and event age).
 
     ``attempts``: how many attempts there must be (1 + MaximumRetryAttempts). The
     AssertionError lists every problem, then the whole timeline.
@@ -198,7 +197,7 @@ def spacing_verdict(timeline: Timeline, time_scale: float) -> str | None:
 class AttemptWatcher:
     """Call ``poll()`` now and then (a wait's on_tick): one progress line per new event of the
     request's attempts, e.g. ``attempt 1 failed at 12:00:01 (Exception: ...); next attempt in
-    ~60 s``."""
+    ~1 s`` (at time scale 1/60)."""
 
     def __init__(
         self,

@@ -1,11 +1,12 @@
 """Lambda's asynchronous pipeline: attempts, retries, event age and the outcome of every event.
 
-Timings follow facts §2: a retry starts about 60 s after attempt 1 ends and 120 s after attempt 2
-ends; a retry that would start after MaximumEventAgeInSeconds is not scheduled and the event fails
-at once with EventAgeExceeded. Throttles and errors of the emulator itself (AWS's system errors)
-are retried with exponential backoff from 1 s up to 5 min, bounded only by the event age, and do
-not count as attempts (docs/aws-behaviour.md, Service-side errors during an async attempt).
-``time_scale`` multiplies every delay and the age limit.
+Timings are ``asyncdlq.aws.timing``'s (docs/aws-behaviour.md, Retry timing and event age): each
+retry waits its delay after the attempt before ends; a retry that would start after
+MaximumEventAgeInSeconds is not scheduled and the event fails at once with EventAgeExceeded.
+Throttles and errors of the emulator itself (AWS's system errors) are retried with exponential
+backoff from 1 s up to 5 min, bounded only by the event age, and do not count as attempts
+(docs/aws-behaviour.md, Service-side errors during an async attempt). ``time_scale`` multiplies
+every delay and the age limit.
 
 Every accepted event ends in exactly one outcome: Success, RetriesExhausted, EventAgeExceeded,
 ZeroReservedConcurrency or FunctionDeleted (or Reset, by moto's reset); a delivery that fails is
@@ -22,6 +23,7 @@ from collections import Counter
 from dataclasses import replace
 from typing import Callable
 
+from ..aws.timing import backoff_delay_s, retry_delay_s, too_old_to_start
 from .async_events import (
     EVENT_AGE_EXCEEDED,
     FUNCTION_DELETED,
@@ -39,23 +41,16 @@ from .outcome_delivery import THROTTLES, OutcomeDelivery
 from .runtime.spec import FunctionSpec
 from .runtime.workers import Throttled
 
-__all__ = ["AsyncEngine", "AsyncEvent", "AsyncSettings", "EngineServices"]
+# backoff_delay_s is re-exported: the engine's tests read the back-off schedule from here.
+__all__ = ["AsyncEngine", "AsyncEvent", "AsyncSettings", "EngineServices", "backoff_delay_s"]
 
 log = logging.getLogger(__name__)
 
-RETRY_DELAYS_S = (60.0, 120.0)  # after the end of attempt 1, after the end of attempt 2
-BACKOFF_FIRST_DELAY_S = 1.0  # throttles and system errors (facts §2)
-BACKOFF_MAX_DELAY_S = 300.0
 # Attempts of one function at once when it has no reserved concurrency. Each may start a worker
 # process; far more than the cores only makes a burst thrash (measured: 16 at once on 2 cores
 # made 4 clients slower than 1). Other functions have their own.
 DEFAULT_FUNCTION_CONCURRENCY = max(4, 2 * (os.cpu_count() or 2))
 _ERROR_TEXT_LIMIT = 1024
-
-
-def backoff_delay_s(requeues: int) -> float:
-    """The wait before dispatching again after the ``requeues``-th throttle or system error."""
-    return min(BACKOFF_FIRST_DELAY_S * 2 ** max(requeues - 1, 0), BACKOFF_MAX_DELAY_S)
 
 
 class AsyncEngine:
@@ -182,8 +177,7 @@ class AsyncEngine:
         if made > settings.maximum_retry_attempts:
             self._fail(event, RETRIES_EXHAUSTED, spec, settings)
             return
-        delay = RETRY_DELAYS_S[min(made, len(RETRY_DELAYS_S)) - 1]
-        next_start = result.ended_at + delay * self.time_scale
+        next_start = result.ended_at + retry_delay_s(made, self.time_scale)
         if self._too_old(event, next_start, settings):
             self._fail(event, EVENT_AGE_EXCEEDED, spec, settings)
             return
@@ -245,7 +239,8 @@ class AsyncEngine:
         return at - event.received_at
 
     def _too_old(self, event: AsyncEvent, next_start: float, settings: AsyncSettings) -> bool:
-        return self._age_s(event, next_start) > settings.maximum_event_age_s * self.time_scale
+        max_age_s = settings.maximum_event_age_s * self.time_scale
+        return too_old_to_start(self._age_s(event, next_start), max_age_s)
 
     # -- outcomes -------------------------------------------------------------------------------
     def _fail(

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..aws.timing import DEFAULT_EVENT_AGE_S, DEFAULT_RETRY_ATTEMPTS
 from .runtime.spec import AttemptResult, FunctionSpec
 
-# The conditions of AWS's invocation record (facts §4) and the outcomes of the emulator's own
-# life cycle (a deleted function's events are discarded; moto's reset forgets queued events).
+# The conditions of AWS's invocation record (docs/aws-behaviour.md, Destinations and dead-letter
+# targets) and the outcomes of the emulator's own life cycle (a deleted function's events are
+# discarded; moto's reset forgets queued events).
 SUCCESS = "Success"
 RETRIES_EXHAUSTED = "RetriesExhausted"
 EVENT_AGE_EXCEEDED = "EventAgeExceeded"
@@ -25,8 +27,8 @@ _EVICTED_MESSAGE_LIMIT = 1024
 class AsyncSettings:
     """The function's error handling as it stands when an attempt ends."""
 
-    maximum_retry_attempts: int = 2
-    maximum_event_age_s: float = 21600
+    maximum_retry_attempts: int = DEFAULT_RETRY_ATTEMPTS
+    maximum_event_age_s: float = DEFAULT_EVENT_AGE_S
     dead_letter_arn: str | None = None
     on_success_arn: str | None = None
     on_failure_arn: str | None = None
@@ -73,6 +75,7 @@ class AsyncEvent:
         size = 1024 + len(self.payload) + 256 * len(self.deliveries)
         for attempt in self.attempts:
             size += 512 + len(attempt.payload) + len(attempt.error_message or "")
+            size += len(attempt.log_tail)
         return size
 
     def evict_payloads(self) -> None:
@@ -82,6 +85,7 @@ class AsyncEvent:
         self.resolved = None
         for attempt in self.attempts:
             attempt.payload = b""
+            attempt.log_tail = b""  # the CloudWatch stream keeps the whole log
             if attempt.error is not None:
                 attempt.error = {
                     "errorType": attempt.error_type,

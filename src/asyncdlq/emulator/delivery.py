@@ -1,96 +1,44 @@
-"""Where a failed or finished async event goes: dead-letter queues (facts §3) and destinations (§4).
+"""Where a failed or finished async event goes: its dead-letter queue and its destinations.
 
 Lambda delivers with the function's execution role. A delivery that fails at run time drops the
-event; the engine counts it (DeadLetterErrors / DestinationDeliveryFailures).
+event; the engine counts it (DeadLetterErrors / DestinationDeliveryFailures). How each service
+is written to is in targets.py (docs/aws-behaviour.md, Destinations and dead-letter targets).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
-from . import moto_glue
+from . import targets
+from .targets import AsyncInvoker, Use
 
-# AWS keeps the first 1 KB of errorMessage in the ErrorMessage attribute.
-_ERROR_MESSAGE_LIMIT = 1024
-
-# (account_id, region, function name or ARN, payload) -> request id of the new async invocation
-AsyncInvoker = Callable[[str, str, str, bytes], str]
+__all__ = [
+    "AsyncInvoker",
+    "DeliveryError",
+    "invocation_record",
+    "send_to_dead_letter",
+    "send_to_destination",
+]
 
 
 class DeliveryError(RuntimeError):
     """The target could not take the message; AWS drops the event and counts it."""
 
 
-class S3DestinationUnsupported(DeliveryError):
-    """S3 on-failure destinations pass validation but are not delivered by the emulator yet."""
-
-
-@dataclass(frozen=True)
-class Arn:
-    partition: str
-    service: str
-    region: str
-    account_id: str
-    resource: str
-
-    @classmethod
-    def parse(cls, arn: str) -> Arn:
-        parts = arn.split(":", 5)
-        if len(parts) != 6 or parts[0] != "arn":
-            raise DeliveryError(f"{arn!r} is not an ARN")
-        return cls(*parts[1:])  # type: ignore[arg-type]
-
-
-def _sqs_attributes(request_id: str, error_message: str | None) -> dict[str, dict[str, str]]:
-    attributes = {
-        "RequestID": {"DataType": "String", "StringValue": request_id},
-        "ErrorCode": {"DataType": "Number", "StringValue": "200"},
-    }
-    message = (error_message or "")[:_ERROR_MESSAGE_LIMIT]
-    # SQS refuses empty String attributes; what AWS sends for an empty errorMessage is unconfirmed,
-    # so the attribute is left out rather than invented.
-    if message:
-        attributes["ErrorMessage"] = {"DataType": "String", "StringValue": message}
-    return attributes
-
-
-def _sns_attributes(request_id: str, error_message: str | None) -> dict[str, dict[str, str]]:
-    # SNS's own form of the same three attributes, as subscribers receive them.
-    return {
-        name: {"Type": value["DataType"], "Value": value["StringValue"]}
-        for name, value in _sqs_attributes(request_id, error_message).items()
-    }
-
-
 def send_to_dead_letter(
     target_arn: str, payload: bytes, request_id: str, error_message: str | None
 ) -> str:
     """Deliver the original payload, byte for byte, with the three Lambda attributes."""
-    arn = Arn.parse(target_arn)
+    arn = targets.parse(target_arn)
+    target = targets.target_of(arn)
+    if arn is None or target is None or target.send_dead_letter is None:
+        raise DeliveryError(f"{target_arn} is neither an SQS queue nor an SNS topic")
     try:
-        body = payload.decode("utf-8")
-        if arn.service == "sqs":
-            return moto_glue.sqs_send(
-                arn.account_id,
-                arn.region,
-                arn.resource,
-                body,
-                _sqs_attributes(request_id, error_message),
-            )
-        if arn.service == "sns":
-            return moto_glue.sns_publish(
-                arn.account_id,
-                arn.region,
-                target_arn,
-                body,
-                _sns_attributes(request_id, error_message),
-            )
+        return target.send_dead_letter(arn, payload, request_id, error_message)
     except Exception as exc:  # moto raises its own error per service; all mean "not delivered"
         raise DeliveryError(f"delivery to {target_arn} failed: {exc}") from exc
-    raise DeliveryError(f"{target_arn} is neither an SQS queue nor an SNS topic")
 
 
 def invocation_record(
@@ -105,7 +53,7 @@ def invocation_record(
     executed_version: str = "$LATEST",
     at: float | None = None,
 ) -> dict[str, Any]:
-    """The destination record, keys in AWS's order (facts §4); ``at`` is its time (epoch s)."""
+    """The destination record, keys in AWS's order; ``at`` is its time (epoch s)."""
     now = datetime.now(timezone.utc) if at is None else datetime.fromtimestamp(at, timezone.utc)
     record: dict[str, Any] = {
         "version": "1.0",
@@ -137,34 +85,14 @@ def _parsed(raw: bytes) -> Any:
 def send_to_destination(
     destination_arn: str, record: dict[str, Any], success: bool, invoke_async: AsyncInvoker
 ) -> str:
-    """Deliver a record to an SQS, SNS, Lambda or EventBridge destination; returns an id."""
-    arn = Arn.parse(destination_arn)
-    if arn.service == "s3":
-        # Accepted by validation (S3 on-failure destinations exist since Nov 2024); delivering
-        # them is left for later, so the record is dropped and counted like a failed delivery.
-        raise S3DestinationUnsupported(
-            f"S3 destination {destination_arn} is not supported by the emulator yet"
-        )
-    # Separators and escaping of the record as AWS writes it are unconfirmed; json.dumps defaults.
-    text = json.dumps(record)
+    """Deliver a record to its on-success or on-failure destination; returns an id of it (the
+    message id, the new request id, the S3 object key; "" for EventBridge)."""
+    arn = targets.parse(destination_arn)
+    target = targets.target_of(arn)
+    use = Use.ON_SUCCESS if success else Use.ON_FAILURE
+    if arn is None or target is None or not targets.allows(arn, use):
+        raise DeliveryError(f"{destination_arn} is not a supported {use.value} destination")
     try:
-        if arn.service == "sqs":
-            return moto_glue.sqs_send(arn.account_id, arn.region, arn.resource, text, None)
-        if arn.service == "sns":
-            return moto_glue.sns_publish(arn.account_id, arn.region, destination_arn, text, None)
-        if arn.service == "lambda":
-            return invoke_async(arn.account_id, arn.region, destination_arn, text.encode())
-        if arn.service == "events":
-            outcome = "Success" if success else "Failure"
-            moto_glue.events_put(
-                arn.account_id,
-                arn.region,
-                destination_arn,
-                "lambda",
-                f"Lambda Function Invocation Result - {outcome}",
-                text,
-            )
-            return ""
+        return target.send_record(arn, record, success, invoke_async)
     except Exception as exc:
         raise DeliveryError(f"delivery to {destination_arn} failed: {exc}") from exc
-    raise DeliveryError(f"{destination_arn} is not an SQS, SNS, Lambda or EventBridge target")

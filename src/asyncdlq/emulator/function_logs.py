@@ -22,6 +22,10 @@ def new_stream_name(version: str) -> str:
 # unconfirmed: the emulator keeps the first MAX_EVENT_BYTES bytes.
 MAX_EVENT_BYTES = 262144 - 26
 
+# LogType=Tail returns "the last 4 KB of the execution log" (docs/aws-behaviour.md, Invoke
+# responses and log tails).
+LOG_TAIL_BYTES = 4096
+
 
 def clip(message: str, limit: int = MAX_EVENT_BYTES) -> str:
     """``message`` cut to at most ``limit`` UTF-8 bytes, on a character boundary."""
@@ -40,6 +44,7 @@ class LogStream:
         self.account_id, self.region, self.group = account_id, region, group
         self.name = new_stream_name(version)
         self._lock = threading.Lock()
+        self._tail: bytearray | None = None  # what the running invocation logged, while capturing
         moto_glue.create_log_stream(account_id, region, group, self.name)
 
     def write(self, message: str) -> None:
@@ -51,6 +56,29 @@ class LogStream:
         with self._lock:
             # One moto call for the batch: about 15 us an event instead of 200.
             moto_glue.put_log_events(self.account_id, self.region, self.group, self.name, clipped)
+            if self._tail is not None:
+                self._keep_tail(clipped)
+
+    def _keep_tail(self, messages: list[str]) -> None:
+        tail = self._tail
+        assert tail is not None
+        for message in messages:
+            tail += message.encode("utf-8", "replace")
+            if not message.endswith("\n"):
+                tail += b"\n"  # one event a line, as the tail reads
+        if len(tail) > 2 * LOG_TAIL_BYTES:  # trimmed now and then, not on every line
+            del tail[:-LOG_TAIL_BYTES]
+
+    def begin_capture(self) -> None:
+        """Keep the end of what is written from now on (one invocation's log, for its tail)."""
+        with self._lock:
+            self._tail = bytearray()
+
+    def end_capture(self) -> bytes:
+        """The last LOG_TAIL_BYTES bytes written since ``begin_capture``; capturing stops."""
+        with self._lock:
+            tail, self._tail = self._tail, None
+        return bytes(tail[-LOG_TAIL_BYTES:]) if tail else b""
 
 
 def start_line(request_id: str, version: str) -> str:
@@ -70,10 +98,10 @@ def report_line(
     timed_out: bool,
     error_type: str | None = None,
 ) -> str:
-    """The REPORT line (facts §7). A platform error (the runtime exited, ran out of memory or
-    failed its init) adds ``Status: error`` and ``Error Type: <type>``: this is what Lambda's
-    telemetry reports as status "error" with an errorType, rendered by the AWS RIE fork of
-    LocalStack (lambda-runtime-init PR #103) and quoted from AWS as "Error Type:
+    """The REPORT line (docs/aws-behaviour.md, CloudWatch Logs). A platform error (the runtime
+    exited, ran out of memory or failed its init) adds ``Status: error`` and ``Error Type: <type>``:
+    this is what Lambda's telemetry reports as status "error" with an errorType, rendered by the AWS
+    RIE fork of LocalStack (lambda-runtime-init PR #103) and quoted from AWS as "Error Type:
     Runtime.OutOfMemory" (nasa-gcn/gcn.nasa.gov PR #3628); the field order is unconfirmed."""
     line = (
         f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms"

@@ -1,7 +1,9 @@
-"""The running emulator's own state: configuration, execution environments, the async engine.
+"""The running emulator: configuration, execution environments, Lambda's backends, the engine.
 
-moto creates Lambda backends itself (one per account and region), so they find this state through
-``current()``. ``install``/``uninstall`` bound its lifetime; nothing else is global.
+This is where the parts are wired, once, in the direction data flows: moto's Lambda backends and
+responses are bound to this emulator (lambda_backend.LambdaBackends, lambda_responses.bind_response)
+and the engine gets everything it uses through EngineServices. Nothing here is global: two
+emulators in one process keep separate Lambda state (the other services are moto's own).
 """
 
 from __future__ import annotations
@@ -10,12 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import delivery, moto_glue, permissions
-from .async_engine import AsyncEngine, AsyncEvent, EngineServices
+from .async_engine import AsyncEngine
+from .async_events import AsyncEvent
+from .engine_services import EngineServices
 from .event_log import DEFAULT_EVENT_LOG_BYTES
+from .lambda_backend import LambdaBackends
+from .lambda_responses import EmulatedLambdaResponse, bind_response
 from .runtime.spec import AttemptResult, FunctionSpec
 from .runtime.workers import DEFAULT_IDLE_TIMEOUT_S, WorkerPool
 
-# Facts §1: the Event payload limit was 262144 bytes until Oct 2025 and is 1 MB since.
+# docs/aws-behaviour.md, The invoke call: the Event payload limit was 262144 bytes until Oct 2025
+# and is 1 MB since.
 DEFAULT_ASYNC_PAYLOAD_LIMIT = 1_048_576
 
 
@@ -42,6 +49,10 @@ class Emulator:
             idle_timeout_s=config.idle_timeout_s,
             adopt_orphans=config.adopt_orphans,
         )
+        self.lambdas = LambdaBackends(self)
+        self.lambda_response: type[EmulatedLambdaResponse] = bind_response(
+            self.lambdas, config.async_payload_limit
+        )
         self.engine = AsyncEngine(
             self.engine_services(),
             time_scale=config.time_scale,
@@ -52,13 +63,12 @@ class Emulator:
 
     def engine_services(self) -> EngineServices:
         """The async engine's view of the emulator: moto's backends, the pool, IAM, the clock."""
-        from .lambda_backend import resolve_async_event, submit_async
 
         def send_destination(target: str, record: dict[str, Any], success: bool) -> str:
-            return delivery.send_to_destination(target, record, success, submit_async)
+            return delivery.send_to_destination(target, record, success, self.lambdas.submit_async)
 
         return EngineServices(
-            resolve=resolve_async_event,
+            resolve=self.lambdas.resolve,
             run=self.run_attempt,
             send_dead_letter=delivery.send_to_dead_letter,
             send_destination=send_destination,
@@ -76,6 +86,12 @@ class Emulator:
         finally:
             self.pool.release(worker)
 
+    def submit(self, event: AsyncEvent) -> None:
+        self.engine.submit(event)
+
+    def retire_function(self, function_arn: str, version: str | None) -> None:
+        self.pool.retire_function(function_arn, version)
+
     def reset(self) -> list[AsyncEvent]:
         """moto's reset: forget queued events; returns those that had no outcome yet."""
         return self.engine.reset()
@@ -85,22 +101,3 @@ class Emulator:
         pending = self.engine.shutdown()
         self.pool.shutdown()
         return pending
-
-
-_current: Emulator | None = None
-
-
-def install(emulator: Emulator) -> None:
-    global _current
-    _current = emulator
-
-
-def uninstall() -> None:
-    global _current
-    _current = None
-
-
-def current() -> Emulator:
-    if _current is None:
-        raise RuntimeError("the asyncdlq emulator is not running in this process")
-    return _current

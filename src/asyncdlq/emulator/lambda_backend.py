@@ -3,6 +3,10 @@
 Subclassing keeps moto's whole Lambda API (create, update, versions, aliases, tags, ...) and
 changes only what moto gets wrong for this product: it drops DeadLetterConfig, appends event
 invoke configs instead of replacing them, and runs code only in Docker.
+
+moto builds a backend per account and region itself, from a class, on first use. So each emulator
+gets its own subclass, bound to the emulator (its ``LambdaHost``), and its own ``LambdaBackends``:
+a backend reaches the pool and the engine through its class, never through a global.
 """
 
 from __future__ import annotations
@@ -11,11 +15,13 @@ import base64
 import copy
 import json
 import uuid
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
+from ..aws.arn import Arn
+from ..aws.timing import DEFAULT_EVENT_AGE_S, DEFAULT_RETRY_ATTEMPTS
 from . import function_config_checks as checks
-from . import instance, permissions, validation
-from .async_engine import AsyncEvent, AsyncSettings
+from . import permissions, validation
+from .async_events import AsyncEvent, AsyncSettings
 from .moto_glue import (
     BackendDict,
     EventInvokeConfig,
@@ -24,6 +30,7 @@ from .moto_glue import (
     LambdaFunction,
     UnknownEventConfig,
     UnknownFunctionException,
+    lambda_function_exists,
     store_function,
 )
 from .moto_glue import InvalidParameterValueException as InvalidParameterValue
@@ -31,8 +38,27 @@ from .runtime.spec import AttemptResult, FunctionSpec
 from .runtime.workers import Throttled
 
 
+class LambdaHost(Protocol):
+    """What a Lambda backend needs of the emulator it belongs to (instance.Emulator)."""
+
+    def run_attempt(
+        self, spec: FunctionSpec, request_id: str, payload: bytes, limit: int | None = None
+    ) -> AttemptResult:
+        """Run one attempt; raises workers.Throttled when ``limit`` attempts already run."""
+        ...
+
+    def submit(self, event: AsyncEvent) -> None:
+        """Hand an accepted Event invocation to the async engine."""
+        ...
+
+    def retire_function(self, function_arn: str, version: str | None) -> None:
+        """Stop the execution environments of a deleted function (or one version of it)."""
+        ...
+
+
 class TooManyRequests(LambdaClientError):
-    """A synchronous invoke beyond the function's reserved concurrency (facts §1)."""
+    """A synchronous invoke beyond the function's reserved concurrency (docs/aws-behaviour.md, The
+    invoke call)."""
 
     code = 429
 
@@ -107,8 +133,8 @@ class EmulatedFunction(LambdaFunction):
         config = self.event_invoke_config[0].config if self.event_invoke_config else {}
         destinations = config.get("DestinationConfig") or {}
         return AsyncSettings(
-            maximum_retry_attempts=config.get("MaximumRetryAttempts", 2),
-            maximum_event_age_s=config.get("MaximumEventAgeInSeconds", 21600),
+            maximum_retry_attempts=config.get("MaximumRetryAttempts", DEFAULT_RETRY_ATTEMPTS),
+            maximum_event_age_s=config.get("MaximumEventAgeInSeconds", DEFAULT_EVENT_AGE_S),
             dead_letter_arn=self.dead_letter_arn,
             on_success_arn=(destinations.get("OnSuccess") or {}).get("Destination") or None,
             on_failure_arn=(destinations.get("OnFailure") or {}).get("Destination") or None,
@@ -121,8 +147,9 @@ class EmulatedFunction(LambdaFunction):
             account_id=self.account_id,
             region=self.region,
             function_name=self.function_name,
-            function_arn=f"arn:{self.partition}:lambda:{self.region}:{self.account_id}:function:"
-            f"{self.function_name}",
+            function_arn=str(
+                Arn.function(self.partition, self.region, self.account_id, self.function_name)
+            ),
             version=str(self.version),
             handler=self.handler or "",
             runtime=self.run_time or "",
@@ -136,12 +163,17 @@ class EmulatedFunction(LambdaFunction):
 
 
 class EmulatedLambdaBackend(LambdaBackend):
+    # Set on the per-emulator subclass LambdaBackends makes: moto constructs backends itself.
+    host: ClassVar[LambdaHost]
+    siblings: ClassVar[LambdaBackends]  # every account's and region's: a destination's, too
+
     def create_function(self, spec: dict[str, Any]) -> LambdaFunction:
         if spec.get("FunctionName") is None:
             raise InvalidParameterValue("Missing FunctionName")
         checks.check_environment((spec.get("Environment") or {}).get("Variables"))
         if "DeadLetterConfig" in spec:
-            # Lambda checks the role at CreateFunction (facts §3); hence the module's depends_on.
+            # Lambda checks the role at CreateFunction (docs/aws-behaviour.md, Dead-letter queues);
+            # hence the module's depends_on.
             target = (spec["DeadLetterConfig"] or {}).get("TargetArn")
             validation.validate_dead_letter_arn(target)
             permissions.check_dead_letter_target(self.account_id, spec["Role"], target)
@@ -163,7 +195,8 @@ class EmulatedLambdaBackend(LambdaBackend):
             checks.check_zip(base64.b64decode(body["ZipFile"]))  # before moto stores it
         return super().update_function_code(function_name, qualifier, body)
 
-    # -- event invoke config: Put replaces, Update merges (facts §4) --------------------------
+    # -- event invoke config: Put replaces, Update merges -----------------------------------------
+    # (docs/aws-behaviour.md, Destinations and dead-letter targets)
     def put_function_event_invoke_config(
         self, function_name: str, config: dict[str, Any]
     ) -> dict[str, Any]:
@@ -172,7 +205,9 @@ class EmulatedLambdaBackend(LambdaBackend):
         return self._store_event_invoke_config(fn, config)
 
     def _check_event_invoke_config(self, fn: LambdaFunction, config: dict[str, Any]) -> None:
-        validation.validate_event_invoke_config(fn.function_arn, config)
+        validation.validate_event_invoke_config(
+            fn.function_arn, config, function_exists=self.siblings.function_exists
+        )
         for kind in ("OnSuccess", "OnFailure"):
             target = ((config.get("DestinationConfig") or {}).get(kind) or {}).get("Destination")
             if target:
@@ -214,13 +249,9 @@ class EmulatedLambdaBackend(LambdaBackend):
             fn = None
         super().delete_function(function_name, qualifier)
         if fn is not None:
-            arn = f"arn:{fn.partition}:lambda:{self.region_name}:{self.account_id}:function:"
-            version = (
-                str(fn.version)
-                if qualifier or ":" in function_name.split(":function:")[-1]
-                else None
-            )
-            instance.current().pool.retire_function(arn + fn.function_name, version)
+            arn = Arn.function(fn.partition, self.region_name, self.account_id, fn.function_name)
+            qualified = qualifier or _qualifier_in(function_name)
+            self.host.retire_function(str(arn), str(fn.version) if qualified else None)
 
     # -- invocation -----------------------------------------------------------------------------
     def find_function(self, function_name: str, qualifier: str | None) -> EmulatedFunction:
@@ -229,9 +260,14 @@ class EmulatedLambdaBackend(LambdaBackend):
         except UnknownFunctionException:
             fn = None
         if not isinstance(fn, EmulatedFunction):
-            name = function_name.split(":function:")[-1].split(":")[0]
-            arn = f"arn:aws:lambda:{self.region_name}:{self.account_id}:function:{name}"
-            raise UnknownFunctionException(f"{arn}:{qualifier or '$LATEST'}")
+            arn = Arn.function(
+                self.partition,
+                self.region_name,
+                self.account_id,
+                _name_in(function_name),
+                qualifier or "$LATEST",
+            )
+            raise UnknownFunctionException(str(arn))
         return fn
 
     def invoke_sync(self, fn: EmulatedFunction, payload: bytes, request_id: str) -> AttemptResult:
@@ -239,13 +275,13 @@ class EmulatedLambdaBackend(LambdaBackend):
         if limit == 0:
             raise TooManyRequests()
         try:
-            return instance.current().run_attempt(fn.execution_spec(), request_id, payload, limit)
+            return self.host.run_attempt(fn.execution_spec(), request_id, payload, limit)
         except Throttled:
             raise TooManyRequests() from None
 
     def invoke_async(self, fn: EmulatedFunction, qualifier: str | None, payload: bytes) -> str:
         request_id = str(uuid.uuid4())
-        instance.current().engine.submit(
+        self.host.submit(
             AsyncEvent(
                 request_id=request_id,
                 account_id=self.account_id,
@@ -258,23 +294,52 @@ class EmulatedLambdaBackend(LambdaBackend):
         return request_id
 
 
-emulated_lambda_backends = BackendDict(EmulatedLambdaBackend, "lambda")
+class LambdaBackends:
+    """One emulator's Lambda backends, one per account and region, as moto makes them."""
+
+    def __init__(self, host: LambdaHost) -> None:
+        attributes = {"host": host, "siblings": self}
+        bound = type("BoundLambdaBackend", (EmulatedLambdaBackend,), attributes)
+        # moto's reset (BackendDict.reset) clears these with every other backend.
+        self._backends: BackendDict[EmulatedLambdaBackend] = BackendDict(bound, "lambda")
+
+    def backend(self, account_id: str, region: str) -> EmulatedLambdaBackend:
+        return self._backends[account_id][region]
+
+    def function_exists(self, arn: Arn) -> bool:
+        """Whether the function (and its version or alias, if named) exists: validation's look-up
+        of a Lambda destination, in whichever account and region it names."""
+        backend = self.backend(arn.account, arn.region)
+        return lambda_function_exists(backend, arn.name, arn.qualifier)
+
+    def submit_async(self, account_id: str, region: str, function_arn: str, payload: bytes) -> str:
+        """An Event invoke from inside the emulator (a Lambda destination); its request ID."""
+        arn = Arn.parse(function_arn)
+        backend = self.backend(account_id, region)
+        fn = backend.find_function(arn.name, arn.qualifier)
+        return backend.invoke_async(fn, arn.qualifier, payload)
+
+    def resolve(self, event: AsyncEvent) -> tuple[FunctionSpec, AsyncSettings] | None:
+        """The function as it is now (events queued before an update run the new code); None
+        once it is deleted."""
+        backend = self.backend(event.account_id, event.region)
+        try:
+            fn = backend.find_function(event.function_name, event.qualifier)
+        except UnknownFunctionException:
+            return None
+        return fn.execution_spec(), fn.async_settings()
 
 
-def submit_async(account_id: str, region: str, name_or_arn: str, payload: bytes) -> str:
-    """An Event invoke from inside the emulator (a Lambda destination); returns its request ID."""
-    backend = emulated_lambda_backends[account_id][region]
-    parts = name_or_arn.split(":")
-    qualifier = parts[7] if len(parts) == 8 else None  # arn:aws:lambda:r:a:function:name:qual
-    fn = backend.find_function(name_or_arn, qualifier)
-    return backend.invoke_async(fn, qualifier, payload)
+def _name_in(function_name: str) -> str:
+    """The name in a FunctionName parameter: a name, ``name:qualifier``, a partial ARN
+    (``account:function:name``) or a full ARN."""
+    if function_name.startswith("arn:"):
+        return Arn.parse(function_name).name
+    return function_name.split(":function:")[-1].split(":")[0]
 
 
-def resolve_async_event(event: AsyncEvent) -> tuple[FunctionSpec, AsyncSettings] | None:
-    """The function as it is now (events queued before an update run the new code)."""
-    backend = emulated_lambda_backends[event.account_id][event.region]
-    try:
-        fn = backend.find_function(event.function_name, event.qualifier)
-    except UnknownFunctionException:
-        return None
-    return fn.execution_spec(), fn.async_settings()
+def _qualifier_in(function_name: str) -> str | None:
+    if function_name.startswith("arn:"):
+        return Arn.parse(function_name).qualifier
+    _, _, qualifier = function_name.split(":function:")[-1].partition(":")
+    return qualifier or None

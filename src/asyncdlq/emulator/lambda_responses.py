@@ -1,17 +1,16 @@
-"""Lambda's HTTP surface: moto's responses, with Invoke answering as AWS does (facts §1)."""
+"""Lambda's HTTP surface: moto's responses, with Invoke answering as AWS does
+(docs/aws-behaviour.md, The invoke call)."""
 
 from __future__ import annotations
 
 import base64
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote
 
-from . import instance, moto_glue
-from .lambda_backend import EmulatedLambdaBackend, emulated_lambda_backends
+from .lambda_backend import EmulatedLambdaBackend, LambdaBackends
 from .moto_glue import LambdaClientError, LambdaResponse
 from .request_validation import INVOKE_PARSE_PREFIX, invoke_payload_problem
-from .runtime.spec import AttemptResult
 
 _REQUEST_ID = "x-amzn-requestid"
 
@@ -41,19 +40,22 @@ def _check_json(payload: bytes) -> None:
         raise InvalidRequestContent(problem)
 
 
-def _log_tail(account_id: str, region: str, result: AttemptResult, group: str) -> str:
-    """X-Amz-Log-Result: the last 4 KB of this invocation's log, base64-encoded."""
-    messages = moto_glue.log_stream_messages(account_id, region, group, result.log_stream)
-    start = f"START RequestId: {result.request_id} "
-    first = max((i for i, m in enumerate(messages) if m.startswith(start)), default=0)
-    text = "".join(m if m.endswith("\n") else m + "\n" for m in messages[first:])
-    return base64.b64encode(text.encode()[-4096:]).decode()
+def bind_response(
+    backends: LambdaBackends, async_payload_limit: int
+) -> type[EmulatedLambdaResponse]:
+    """The response class of one emulator: moto instantiates it per request, so what a request
+    needs of the emulator is bound to the class."""
+    attributes = {"backends": backends, "async_payload_limit": async_payload_limit}
+    return type("BoundLambdaResponse", (EmulatedLambdaResponse,), attributes)
 
 
 class EmulatedLambdaResponse(LambdaResponse):
+    backends: ClassVar[LambdaBackends]
+    async_payload_limit: ClassVar[int]
+
     @property
     def backend(self) -> EmulatedLambdaBackend:  # type: ignore[override]
-        return emulated_lambda_backends[self.current_account][self.region]
+        return self.backends.backend(self.current_account, self.region)
 
     def invoke(self) -> tuple[int, dict[str, str], str | bytes]:  # type: ignore[override]
         function_name = unquote(self.path.rsplit("/", 2)[-2])
@@ -68,7 +70,7 @@ class EmulatedLambdaResponse(LambdaResponse):
         if invocation_type == "DryRun":
             return 204, {"status": "204"}, ""
         if invocation_type == "Event":
-            limit = instance.current().config.async_payload_limit
+            limit = self.async_payload_limit
             if len(payload) > limit:
                 raise RequestEntityTooLarge(len(payload), limit)
             request_id = self.backend.invoke_async(fn, qualifier, payload)
@@ -83,12 +85,12 @@ class EmulatedLambdaResponse(LambdaResponse):
             "Content-Type": "application/json",
         }
         if not result.ok:
-            # Python runtime errors, timeouts and crashes are all "Unhandled" (facts §1).
+            # Python runtime errors, timeouts and crashes are all "Unhandled"
+            # (docs/aws-behaviour.md, The invoke call).
             headers["X-Amz-Function-Error"] = "Unhandled"
         if self.headers.get("X-Amz-Log-Type") == "Tail":
-            headers["X-Amz-Log-Result"] = _log_tail(
-                fn.account_id, fn.region, result, fn.logs_group_name
-            )
+            # docs/aws-behaviour.md, Invoke responses and log tails.
+            headers["X-Amz-Log-Result"] = base64.b64encode(result.log_tail).decode()
         return 200, headers, result.payload
 
     @staticmethod

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..progress import say
-from .process import EmulatorInfo, adopt, is_answering, start_background, started_endpoint, stop
+from .background import is_answering, start_background, started_endpoint, stop
+from .process import EmulatorInfo, adopt
 
 LEASE_FILE = "emulator.json"
 _LOCK_FILE = "emulator.lock"

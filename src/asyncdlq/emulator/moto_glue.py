@@ -31,6 +31,7 @@ from moto.sns.models import sns_backends
 from moto.sqs.models import Message as SqsMessage
 from moto.sqs.models import sqs_backends
 
+from ..aws.arn import Arn, ArnError
 from .moto_sqs import install as install_sqs_index
 from .moto_sqs import uninstall as uninstall_sqs_index
 
@@ -186,7 +187,10 @@ def iam_role_policy_documents(account_id: str, role_arn: str) -> list[str] | Non
     from moto.iam.exceptions import NotFoundException
     from moto.iam.models import iam_backends
 
-    partition = role_arn.split(":")[1] if role_arn.count(":") >= 5 else "aws"
+    try:
+        partition = Arn.parse(role_arn).partition
+    except ArnError:
+        partition = "aws"
     try:
         role = iam_backends[account_id][partition].get_role_by_arn(role_arn)
     except NotFoundException:
@@ -208,9 +212,17 @@ def lambda_function_exists(backend: LambdaBackend, name: str, qualifier: str | N
         return False
 
 
-def log_stream_messages(account_id: str, region: str, group: str, stream: str) -> list[str]:
-    """The messages of one log stream, oldest first ([] if the group or stream is gone)."""
-    backend = logs_backends[account_id][region]
-    log_group = backend.groups.get(group)
-    log_stream = log_group.streams.get(stream) if log_group else None
-    return [event.message for event in log_stream.events] if log_stream else []
+# -- S3 (an on-failure destination: targets.py) -------------------------------------------------
+
+
+def s3_put_object(bucket: str, key: str, body: bytes) -> None:
+    """PutObject into the bucket, wherever moto keeps it (bucket names are global, so the
+    bucket is found by name); raises if it does not exist."""
+    from moto.s3.exceptions import MissingBucket
+    from moto.s3.models import s3_backends
+
+    located = s3_backends.bucket_accounts.get(bucket)
+    if located is None:
+        raise MissingBucket(bucket=bucket)
+    partition, account_id = located
+    s3_backends[account_id][partition].put_object(bucket, key, body)

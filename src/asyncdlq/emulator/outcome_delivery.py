@@ -1,4 +1,5 @@
-"""Sending a finished event on: its dead-letter queue (facts §3) and destinations (facts §4).
+"""Sending a finished event on: its dead-letter queue (docs/aws-behaviour.md, Dead-letter queues)
+and destinations (docs/aws-behaviour.md, Destinations and dead-letter targets).
 
 A delivery that fails at run time drops the record and counts it in DeadLetterErrors or
 DestinationDeliveryFailures, as AWS does; whatever goes wrong, including an error of the emulator's
@@ -13,7 +14,7 @@ from collections import Counter
 from typing import Any
 
 from .async_events import AsyncEvent, AsyncSettings
-from .delivery import DeliveryError, S3DestinationUnsupported, invocation_record
+from .delivery import DeliveryError, invocation_record
 from .engine_services import EngineServices
 from .runtime.spec import FunctionSpec
 
@@ -41,7 +42,8 @@ class OutcomeDelivery:
     def on_failure(
         self, event: AsyncEvent, spec: FunctionSpec, settings: AsyncSettings, condition: str
     ) -> None:
-        # With both a DLQ and an on-failure destination, both receive the event (facts §3).
+        # With both a DLQ and an on-failure destination, both receive the event
+        # (docs/aws-behaviour.md, Dead-letter queues).
         if settings.dead_letter_arn:
             self._dead_letter(event, spec, settings, settings.dead_letter_arn)
         if settings.on_failure_arn:
@@ -112,9 +114,7 @@ class OutcomeDelivery:
     ) -> None:
         entry.update(delivered=False, error=f"{exc}"[:1024])
         target, rid = entry["target"], event.request_id
-        if isinstance(exc, S3DestinationUnsupported):
-            log.error("%s: %s for %s; counted as %s", spec.function_name, exc, rid, metric)
-        elif isinstance(exc, DeliveryError):
+        if isinstance(exc, DeliveryError):
             log.warning("%s: %s of %s to %s: %s", metric, spec.function_name, rid, target, exc)
         else:  # an error of the emulator's own: the record is dropped and counted, loudly
             log.error(

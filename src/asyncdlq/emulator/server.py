@@ -14,8 +14,7 @@ from typing import Any, Callable
 from .. import __version__
 from .error_boundary import AwsErrorBoundary
 from .http import KeepAliveWSGIServer
-from .instance import DEFAULT_ASYNC_PAYLOAD_LIMIT, Emulator, EmulatorConfig, install, uninstall
-from .lambda_responses import EmulatedLambdaResponse
+from .instance import DEFAULT_ASYNC_PAYLOAD_LIMIT, Emulator, EmulatorConfig
 from .moto_glue import CachedDispatcher, app_factory, install_sqs_index, uninstall_sqs_index
 from .request_guard import GuardPolicy, RequestGuard, normalize_origin
 
@@ -29,7 +28,7 @@ class EmulatorApp:
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
-        self.moto = CachedDispatcher(app_factory(EmulatedLambdaResponse))
+        self.moto = CachedDispatcher(app_factory(emulator.lambda_response))
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -105,7 +104,6 @@ class EmulatorServer:
             **bounds,
         )
         self.emulator = Emulator(config)
-        install(self.emulator)
         install_sqs_index()  # moto's SQS queues on an index (moto_sqs.py)
         self.policy = GuardPolicy.for_bind(
             host,
@@ -116,6 +114,7 @@ class EmulatorServer:
         )
         self._http.app = RequestGuard(AwsErrorBoundary(EmulatorApp(self.emulator)), self.policy)
         self._thread: threading.Thread | None = None
+        self._served = False
 
     @property
     def endpoint_url(self) -> str:
@@ -123,9 +122,11 @@ class EmulatorServer:
         return f"http://{host}:{self.port}"
 
     def serve_forever(self) -> None:
+        self._served = True
         self._http.serve_forever()
 
     def start(self) -> EmulatorServer:
+        self._served = True  # before the thread runs, so an immediate stop() still waits for it
         self._thread = threading.Thread(target=self.serve_forever, daemon=True, name="emulator")
         self._thread.start()
         return self
@@ -136,13 +137,14 @@ class EmulatorServer:
 
     def stop(self) -> list[Any]:
         """Stop serving and executing; return the accepted events left without an outcome."""
-        self._http.shutdown()
+        # socketserver's shutdown waits for serve_forever to return: for ever if it never ran.
+        if self._served:
+            self._http.shutdown()
         if self._thread:
             self._thread.join(timeout=10)
         self._http.close_connections()
         self._http.server_close()
         pending = self.emulator.shutdown()
-        uninstall()
         uninstall_sqs_index()
         return pending
 

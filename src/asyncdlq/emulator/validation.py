@@ -11,12 +11,14 @@ Sources (recorded from AWS unless marked):
   eventual-consistency error after creating the target, i.e. AWS checks that SQS/SNS targets
   exist too, with the same text.
 - [BC] botocore's Lambda model (pinned botocore): ranges, the DestinationArn and ResourceArn
-  patterns, S3 as an OnFailure-only destination.
+  patterns.
 - [CC] cloud-custodian/cloud-custodian issue #1990: CreateFunction with an empty DLQ TargetArn.
 
 Order, as AWS applies it: shape validation (ranges, patterns; all errors in one message), then
 "nothing set" (AWS answers it even for a function that does not exist [LS]), then the
-destinations themselves. The execution-role checks are permissions.check_destination.
+destinations themselves. Which service is allowed where, and which targets are looked up, is
+targets.py (docs/aws-behaviour.md, Destinations and dead-letter targets). The execution-role
+checks are permissions.check_destination.
 """
 
 from __future__ import annotations
@@ -25,14 +27,18 @@ import re
 from collections.abc import Mapping
 from typing import Any, Callable
 
-from . import moto_glue
+from ..aws.arn import Arn
+from ..aws.timing import EVENT_AGE_RANGE_S, RETRY_ATTEMPTS_RANGE
+from . import targets
 from .moto_glue import InvalidParameterValueException, LambdaClientError
+from .targets import FunctionExists, Use
 
 NOTHING_SET = "You must specify at least one of error handling or destination setting."  # [LS]
 SELF_DESTINATION = "You can't specify the function as a destination for itself."  # [LS]
 DESTINATION_INVALID = "The destination ARN {arn} is invalid."  # [LS] lambda, [TF] sqs/sns
-# [LS] for an IAM ARN. Unconfirmed for S3 on success, FIFO queues/topics (documented as
-# unsupported), and non-function Lambda ARNs: the same text is used for them.
+# [LS] for an IAM ARN. Unconfirmed for S3 on success (refused: docs/aws-behaviour.md,
+# Destinations and dead-letter targets), FIFO queues/topics (documented as unsupported), and
+# non-function Lambda ARNs: the same text is used for them.
 CONFIG_INVALID = (
     "The provided destination config DestinationConfig(onSuccess={s}, onFailure={f}) is invalid."
 )
@@ -47,12 +53,10 @@ DESTINATION_PATTERN = (
     r"([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)"
 )
 RESOURCE_ARN_PATTERN = r"(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()"  # [BC] DeadLetterConfig
-_RANGES = (  # [BC], facts §2
-    ("MaximumRetryAttempts", "maximumRetryAttempts", 0, 2),
-    ("MaximumEventAgeInSeconds", "maximumEventAgeInSeconds", 60, 21600),
+_RANGES = (  # [BC], docs/aws-behaviour.md, Retry timing and event age
+    ("MaximumRetryAttempts", "maximumRetryAttempts", *RETRY_ATTEMPTS_RANGE),
+    ("MaximumEventAgeInSeconds", "maximumEventAgeInSeconds", *EVENT_AGE_RANGE_S),
 )
-_SUPPORTED = {"sqs", "sns", "lambda", "events"}
-
 TargetExists = Callable[[str], bool]
 
 
@@ -71,41 +75,6 @@ class ValidationErrors(LambdaClientError):
 
     def __init__(self, errors: list[tuple[Any, str, str]]) -> None:
         super().__init__("ValidationException", validation_message(errors))
-
-
-def _arn_parts(arn: str) -> list[str]:
-    parts = arn.split(":", 5)
-    return parts if len(parts) == 6 and parts[0] == "arn" else []
-
-
-def _names_a_resource(parts: list[str]) -> bool:
-    """An SQS/SNS/Lambda ARN names a region, an account and a resource; ``arn:aws:sqs:::`` or a
-    topic ARN ending in ``:`` name nothing (docs/aws-behaviour.md, "Request validation and error
-    shapes per protocol")."""
-    if parts[2] not in ("sqs", "sns", "lambda"):
-        return True
-    resource = parts[5].removeprefix("function:") if parts[2] == "lambda" else parts[5]
-    return all(parts[3:5]) and bool(resource.split(":")[0])
-
-
-def default_target_exists(arn: str) -> bool:
-    """Whether an SQS queue, SNS topic or Lambda function (name[:qualifier]) exists in the
-    emulator. Other services are not checked (EventBridge bus existence is unconfirmed)."""
-    parts = _arn_parts(arn)
-    if not parts:
-        return False
-    _, _, service, region, account, resource = parts
-    if service == "sqs":
-        return moto_glue.sqs_queue_exists(account, region, resource)
-    if service == "sns":
-        return moto_glue.sns_topic_exists(account, region, arn)
-    if service == "lambda" and resource.startswith("function:"):
-        from .lambda_backend import emulated_lambda_backends
-
-        name, _, qualifier = resource[len("function:") :].partition(":")
-        backend = emulated_lambda_backends[account][region]
-        return moto_glue.lambda_function_exists(backend, name, qualifier or None)
-    return True
 
 
 def _shape_errors(config: Mapping[str, Any]) -> list[tuple[Any, str, str]]:
@@ -132,27 +101,29 @@ def _shape_errors(config: Mapping[str, Any]) -> list[tuple[Any, str, str]]:
     return errors
 
 
-def _supported(arn: str, on_failure: bool) -> bool:
-    parts = _arn_parts(arn)
-    if not parts:
-        return False
-    service, resource = parts[2], parts[5]
-    if service in ("sqs", "sns") and resource.endswith(".fifo"):
-        return False  # facts §4: standard queues/topics only
-    if service == "lambda":
-        return resource.startswith("function:")
-    if service == "events":
-        return resource.startswith("event-bus/")
-    return service in _SUPPORTED or (service == "s3" and on_failure)
-
-
-def _is_self(function_arn: str, destination_arn: str) -> bool:
+def _is_self(function_arn: str, destination: Arn) -> bool:
     # Same account, region and function name, whatever the qualifier on either side (the
     # qualified cases are unconfirmed: [LS] recorded the unqualified ARN only).
-    fn, dest = _arn_parts(function_arn), _arn_parts(destination_arn)
-    if not fn or not dest or dest[2] != "lambda":
+    fn = targets.parse(function_arn)
+    if fn is None or destination.service != "lambda":
         return False
-    return fn[3:5] == dest[3:5] and fn[5].split(":")[1] == dest[5].split(":")[1]
+    return (fn.region, fn.account, fn.name) == (
+        destination.region,
+        destination.account,
+        destination.name,
+    )
+
+
+def default_target_exists(arn: str) -> bool:
+    """The look-ups that need no Lambda backend (SQS queues, SNS topics); Lambda functions are
+    taken to exist. A caller with a backend passes ``function_exists`` instead."""
+    return targets.existence()(arn)
+
+
+def _exists_check(
+    function_exists: FunctionExists | None, target_exists: TargetExists | None
+) -> TargetExists:
+    return target_exists or targets.existence(function_exists)
 
 
 def validate_destination_arn(
@@ -160,18 +131,23 @@ def validate_destination_arn(
     destination_arn: str,
     *,
     on_failure: bool,
-    target_exists: TargetExists = default_target_exists,
+    function_exists: FunctionExists | None = None,
+    target_exists: TargetExists | None = None,
 ) -> bool:
     """False if the service/kind is not a supported destination (the caller reports all such
-    destinations in one CONFIG_INVALID message); raises for a missing target or the function."""
-    if not _supported(destination_arn, on_failure):
+    destinations in one CONFIG_INVALID message); raises for a missing target or the function.
+
+    ``function_exists`` is the Lambda backend's look-up (without it Lambda destinations are not
+    looked up); ``target_exists`` replaces every look-up (tests)."""
+    arn = targets.parse(destination_arn)
+    if arn is None or not targets.allows(arn, Use.ON_FAILURE if on_failure else Use.ON_SUCCESS):
         return False
-    parts = _arn_parts(destination_arn)
-    if not _names_a_resource(parts):
+    target = targets.target_of(arn)
+    if target is None or not target.names_resource(arn):
         raise InvalidParameterValueException(DESTINATION_INVALID.format(arn=destination_arn))
-    if parts[2] in ("sqs", "sns", "lambda") and not target_exists(destination_arn):
+    if not _exists_check(function_exists, target_exists)(destination_arn):
         raise InvalidParameterValueException(DESTINATION_INVALID.format(arn=destination_arn))
-    if _is_self(function_arn, destination_arn):
+    if _is_self(function_arn, arn):
         raise InvalidParameterValueException(SELF_DESTINATION)
     return True
 
@@ -180,9 +156,13 @@ def validate_event_invoke_config(
     function_arn: str,
     config: Mapping[str, Any],
     *,
-    target_exists: TargetExists = default_target_exists,
+    function_exists: FunctionExists | None = None,
+    target_exists: TargetExists | None = None,
 ) -> None:
-    """Put/UpdateFunctionEventInvokeConfig input (for Update: the request, not the merge)."""
+    """Put/UpdateFunctionEventInvokeConfig input (for Update: the request, not the merge).
+
+    ``function_exists``: the Lambda backend's look-up of a destination function (name and
+    qualifier of the ARN). ``target_exists`` replaces every look-up (tests)."""
     errors = _shape_errors(config)
     if errors:
         raise ValidationErrors(errors)
@@ -195,10 +175,11 @@ def validate_event_invoke_config(
     destinations = config.get("DestinationConfig") or {}
     success = (destinations.get("OnSuccess") or {}).get("Destination") or None
     failure = (destinations.get("OnFailure") or {}).get("Destination") or None
+    exists = _exists_check(function_exists, target_exists)
     valid = True
     for arn, on_failure in ((failure, True), (success, False)):  # [LS] checks OnFailure first
         if arn and not validate_destination_arn(
-            function_arn, arn, on_failure=on_failure, target_exists=target_exists
+            function_arn, arn, on_failure=on_failure, target_exists=exists
         ):
             valid = False
     if not valid:
@@ -228,6 +209,12 @@ def validate_dead_letter_arn(target_arn: str | None, *, allow_empty: bool = Fals
         if allow_empty:
             return
         raise InvalidParameterValueException(DLQ_NOT_AN_ARN.format(arn=arn).rstrip())
-    parts = _arn_parts(arn)
-    if parts[2:3] not in (["sqs"], ["sns"]) or not _names_a_resource(parts):
+    parsed = targets.parse(arn)
+    target = targets.target_of(parsed)
+    if (
+        parsed is None
+        or target is None
+        or not targets.allows(parsed, Use.DEAD_LETTER)
+        or not target.names_resource(parsed)
+    ):
         raise InvalidParameterValueException(DLQ_UNSUPPORTED.format(arn=arn))

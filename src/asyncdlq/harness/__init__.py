@@ -1,1 +1,2 @@
-"""Reusable pytest harness: Terraform stacks, boto3 helpers, the local emulator process."""
+"""The pytest plugin: Terraform stacks applied once per run, the fixtures that invoke and watch,
+teardown that never leaks, sweeping what crashed runs left."""

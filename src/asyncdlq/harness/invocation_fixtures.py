@@ -1,10 +1,10 @@
 """Fixtures that invoke a function and watch what follows, and the report printed when a test
 using them fails (registered by plugin.py through ``pytest_plugins``).
 
-Each fixture is a thin binding of a helper in session_helpers.py to the session's target, so a test reads
-the same on the emulator and on AWS. What a test invoked and which queues it read is kept on the
-test item, so a failure shows that invocation's timeline, its log lines and what the queues hold.
-The heavy imports wait until a fixture is used.
+Each fixture is a thin binding of a helper in session_helpers.py to the session's target, so a test
+reads the same on the emulator and on AWS. What a test invoked and which queues it read is kept on
+the test item, so a failure shows that invocation's timeline, its log lines and what the queues
+hold. The heavy imports wait until a fixture is used.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .plugin import AppliedStack, clients_key
+from .applied_stack import AppliedStack, clients_key
 
 if TYPE_CHECKING:
     from ..client.clients import Clients

@@ -8,6 +8,9 @@ tftest) wait until then, so test runs that never use them pay nothing.
 Under pytest-xdist every worker gets its own name prefix and work directory; the controller picks
 the run id, hands it out, passes SIGTERM on, and at the end destroys whatever a dead worker left
 and stops the run's emulator.
+
+Other plugins and conftest.py files hear of each destroyed stack through the hook in
+hookspecs.py (``pytest_asyncdlq_stack_destroyed``).
 """
 
 from __future__ import annotations
@@ -18,14 +21,15 @@ import re
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
 from .. import progress
 from ..target import Target, TargetError, current_target
-from . import interrupts
+from . import hookspecs, interrupts
 from . import tags as run_tags
+from .applied_stack import AppliedStack, clients_key
 from .run import WORKERINPUT_KEY, RunContext, shared_run_id, worker_id
 
 if TYPE_CHECKING:
@@ -38,21 +42,12 @@ if TYPE_CHECKING:
 pytest_plugins = ["asyncdlq.harness.invocation_fixtures"]
 
 _run_key = pytest.StashKey[RunContext]()
-clients_key = pytest.StashKey["Clients"]()
 _restore_key = pytest.StashKey[Callable[[], None]]()
 _previous_writer_key = pytest.StashKey[Any]()
 # How long the xdist controller waits for workers to finish destroying after an interrupt
 # before it kills them (xdist's own default is 10 s, shorter than one destroy).
 WORKER_TEARDOWN_BUDGET_S = 1200.0
-# A file to append one JSON line per destroyed stack (its directory, variables and terraform
-# timings): how bench/make_test_floor.py learns which stacks a test run needed.
-MANIFEST_ENV = "ASYNCDLQ_STACK_MANIFEST"
 _DECLARES_TAGS = re.compile(r'^\s*variable\s+"tags"\s*\{', re.MULTILINE)
-
-
-class AppliedStack(NamedTuple):
-    outputs: dict[str, Any]
-    stack: Stack
 
 
 StackFactory = Callable[..., AppliedStack]
@@ -60,6 +55,10 @@ StackFactory = Callable[..., AppliedStack]
 
 class StackApplyError(RuntimeError):
     """A stack failed to apply earlier in this session; later users see this, not a re-apply."""
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -291,11 +290,7 @@ def asyncdlq_stack(
         else:
             ledger.remove(stack)
             stack.forget_state()
-        manifest = os.environ.get(MANIFEST_ENV)
-        if manifest:
-            entry = {"tfdir": str(stack.tfdir), "variables": variables, "timings": stack.timings}
-            with open(manifest, "a") as out:
-                out.write(json.dumps(entry, default=str) + "\n")
+        request.config.hook.pytest_asyncdlq_stack_destroyed(stack=stack, variables=variables)
 
     def with_run_tags(path: Path, variables: dict[str, Any]) -> dict[str, Any]:
         if _declares_tags(path):

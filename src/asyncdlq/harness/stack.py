@@ -1,6 +1,6 @@
 """One Terraform working directory under test: init, apply, outputs, plan, destroy.
 
-Built on tftest, with its pitfalls closed (see /work/shared/aws-async-facts.md §8):
+Built on tftest, with its pitfalls closed (see docs/aws-behaviour.md, Tooling):
 - every call gets the project's environment from ``terraform_env`` and nothing else, so a
   user's AWS_PROFILE or session token can't leak into a local run;
 - ``setup(cleanup_on_exit=False)``: tftest would otherwise delete the state when its object is
@@ -84,7 +84,7 @@ class _TimedTerraformTest(tftest.TerraformTest):
         self.timeout_s = timeout_s
         self.kill_grace_s = DEFAULT_KILL_GRACE_S
         self.label = label
-        # Seconds spent per command (init, apply, destroy, ...), for bench/make_test_floor.py.
+        # Seconds spent per command (init, apply, destroy, ...): Stack.timings.
         self.timings: dict[str, float] = {}
 
     def execute_command(self, cmd: str, *cmd_args: str) -> tftest.TerraformCommandOutput:
@@ -232,7 +232,11 @@ class Stack:
 
     @property
     def timings(self) -> dict[str, float]:
-        """Seconds terraform spent per command so far (init, apply, output, destroy, ...)."""
+        """Seconds terraform spent per command so far (init, apply, output, destroy, ...).
+
+        Nothing in the harness reads it: it is for whoever measures stacks, e.g. a
+        ``pytest_asyncdlq_stack_destroyed`` hook (bench/make_test_floor.py records it that way).
+        """
         return dict(self._tf.timings)
 
     @property

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..aws.arn import Arn
 from ..client.clients import Clients
 from ..progress import say
 from . import tags as run_tags
@@ -352,7 +353,7 @@ class _Topics(_Kind):
     def items(self) -> Iterator[_Item]:
         for topic in _pages(self.clients.client("sns"), "list_topics", "Topics"):
             arn = topic["TopicArn"]
-            name = arn.rsplit(":", 1)[-1]
+            name = Arn.parse(arn).name
             yield _Item(name, name, arn)
 
     def tags(self, item: _Item) -> dict[str, str]:

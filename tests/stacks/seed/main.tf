@@ -38,12 +38,12 @@ module "succeeding" {
 }
 
 module "failing" {
-  source           = "../../.."
-  function_name    = "${var.name_prefix}-demo-lambda-failing"
-  dlq_name         = "${var.name_prefix}-lambda-DLQ-failing"
-  package_path     = var.package_path
-  simulate_failure = true
-  tags             = var.tags
+  source                = "../../.."
+  function_name         = "${var.name_prefix}-demo-lambda-failing"
+  dlq_name              = "${var.name_prefix}-lambda-DLQ-failing"
+  package_path          = var.package_path
+  environment_variables = { SIMULATE_FAILURE = "1" }
+  tags                  = var.tags
 }
 
 output "succeeding" {

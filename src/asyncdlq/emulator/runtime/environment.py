@@ -217,6 +217,7 @@ class Worker:
         self.budget.reset()
         self.response_limit = RESPONSE_LIMIT if response_limit is None else response_limit
         self.peak_mb = 0.0
+        self.stream.begin_capture()  # the invocation's log tail, for LogType=Tail
         self.stream.write(function_logs.start_line(request_id, spec.version))
         deadline = started + spec.timeout_s
         request = {

@@ -35,7 +35,8 @@ _CORE_SIGNALS = {3, 4, 5, 6, 7, 8, 11, 24, 25, 31}
 def exit_reason(returncode: int) -> str:
     """Lambda's text for a runtime process that ended with ``returncode`` (Popen's convention)."""
     if returncode == 0:
-        # facts §6: sys.exit() -> "Runtime exited without providing a reason".
+        # docs/aws-behaviour.md, Error payloads: sys.exit() -> "Runtime exited without providing a
+        # reason".
         return "Runtime exited without providing a reason"
     if returncode < 0:
         number = -returncode

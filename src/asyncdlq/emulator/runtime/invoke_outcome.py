@@ -6,18 +6,38 @@ import json
 import logging
 import signal
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .. import function_logs
+from .channel import LogBudget
 from .exit_reasons import exit_reason
-from .spec import AttemptResult
+from .spec import AttemptResult, FunctionSpec
 
-if TYPE_CHECKING:
-    from .environment import Worker
-
-__all__ = ["finish_invoke"]
+__all__ = ["FinishingWorker", "finish_invoke"]
 
 log = logging.getLogger(__name__)
+
+
+class FinishingWorker(Protocol):
+    """What an invocation's end needs of its execution environment (environment.Worker); named
+    here so this module does not import the one that calls it."""
+
+    spec: FunctionSpec
+    stream: function_logs.LogStream
+    budget: LogBudget
+    response_limit: int
+    oom: bool
+    peak_mb: float
+
+    @property
+    def init_ms(self) -> float | None: ...
+
+    @property
+    def initialized(self) -> bool: ...
+
+    def kill(self, wait: bool = True) -> None: ...
+
+    def reap(self) -> int: ...
 
 
 def _platform_error(error_type: str, message: str, max_mb: int) -> dict[str, Any]:
@@ -27,7 +47,7 @@ def _platform_error(error_type: str, message: str, max_mb: int) -> dict[str, Any
 
 
 def finish_invoke(
-    worker: Worker,
+    worker: FinishingWorker,
     request_id: str,
     outcome: dict[str, Any] | None,
     started: float,
@@ -49,7 +69,8 @@ def finish_invoke(
         )
     elif outcome["type"] == "init":
         # An init error reaches the invoke that triggered the init, with requestId ""
-        # (facts §6); the runtime exits, so the next invoke initializes again (awslambdaric).
+        # (docs/aws-behaviour.md, Error payloads); the runtime exits, so the next invoke initializes
+        # again (awslambdaric).
         error = outcome["error"]
         platform_error = error.get("errorType") or None
         outcome = {"ok": False, "error": error, "max_memory_mb": int(worker.peak_mb) + 1}
@@ -123,4 +144,5 @@ def finish_invoke(
         init_ms=init_ms,
         max_memory_mb=int(outcome.get("max_memory_mb", 0)),
         timed_out=timed_out,
+        log_tail=stream.end_capture(),
     )

@@ -69,6 +69,9 @@ class AttemptResult:
     init_ms: float | None = None
     max_memory_mb: int = 0
     timed_out: bool = False
+    # The end of what this attempt logged, START to REPORT, as Invoke's X-Amz-Log-Result carries
+    # it (docs/aws-behaviour.md, Invoke responses and log tails); the CloudWatch stream keeps all.
+    log_tail: bytes = field(default=b"", repr=False)
 
     @property
     def error_type(self) -> str | None:

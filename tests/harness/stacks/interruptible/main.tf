@@ -13,7 +13,7 @@ module "fn" {
   name_prefix            = var.name_prefix
   function_name          = "fn"
   package_path           = var.package_path
-  simulate_failure       = true
+  environment_variables  = { SIMULATE_FAILURE = "1" }
   create_dlq             = false
   dlq_target_arn         = var.dlq_arn
   maximum_retry_attempts = 2

@@ -1,0 +1,1 @@
+"""What AWS is, in code: ARNs and the timing of the async pipeline."""

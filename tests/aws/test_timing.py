@@ -1,0 +1,103 @@
+"""AWS's async timing (docs/aws-behaviour.md, Retry timing and event age) and the one wait for a
+dead letter that the demo, the CLI views and the harness's Deadlines share."""
+
+from __future__ import annotations
+
+import pytest
+
+from asyncdlq.aws import timing
+from asyncdlq.client.deadlines import Deadlines
+
+SEED_TIMEOUT_S = 3.0  # the module's default function timeout
+
+
+def test_retry_delays_count_from_the_end_of_the_attempt_before() -> None:
+    assert timing.RETRY_DELAYS_S == (60.0, 120.0)
+    assert [timing.retry_delay_s(r) for r in (1, 2)] == [60.0, 120.0]
+    assert timing.retry_delay_s(2, 1 / 60) == pytest.approx(2.0)
+    assert timing.retry_delay_s(3) == 120.0  # beyond AWS's range: the last delay
+    with pytest.raises(ValueError, match="numbered from 1"):
+        timing.retry_delay_s(0)
+
+
+def test_event_invoke_config_ranges_and_defaults() -> None:
+    assert timing.RETRY_ATTEMPTS_RANGE == (0, 2) and timing.DEFAULT_RETRY_ATTEMPTS == 2
+    assert timing.EVENT_AGE_RANGE_S == (60, 21600) and timing.DEFAULT_EVENT_AGE_S == 21600
+    assert timing.MAX_ATTEMPTS == 3
+
+
+def test_the_look_ahead_refuses_only_a_start_after_the_max_age() -> None:
+    assert not timing.too_old_to_start(59.9, 60)
+    assert not timing.too_old_to_start(60, 60)
+    assert timing.too_old_to_start(60.001, 60)
+
+
+def test_backoff_doubles_from_one_second_up_to_five_minutes() -> None:
+    delays = [timing.backoff_delay_s(n) for n in range(1, 12)]
+    assert delays == [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300]
+    assert timing.backoff_delay_s(0) == 1  # before any requeue counted
+
+
+def test_attempts_that_can_run_follow_the_look_ahead() -> None:
+    assert timing.attempts_that_can_run(2) == 3
+    assert timing.attempts_that_can_run(0) == 1
+    assert timing.attempts_that_can_run(2, max_age_s=90) == 2  # retry 2 would start at 180 s
+    assert timing.attempts_that_can_run(2, max_age_s=180) == 3
+    assert timing.attempts_that_can_run(2, max_age_s=179) == 2
+    assert timing.attempts_that_can_run(1, max_age_s=21600) == 2
+    assert timing.attempts_that_can_run(2, max_age_s=90, time_scale=0.01) == 2  # both scaled
+    assert timing.attempts_that_can_run(5) == 3  # clamped to AWS's range
+
+
+def test_seed_case_two_retries_three_second_timeout() -> None:
+    # Attempt 1 (3 s), 60 s, attempt 2 (3 s), 120 s, attempt 3 (3 s): 189 s after the invoke.
+    assert timing.latest_dead_letter_s(2, 21600, SEED_TIMEOUT_S) == pytest.approx(189)
+    assert timing.dead_letter_wait_s(2, 21600, SEED_TIMEOUT_S, on_aws=True) == pytest.approx(
+        189 * 1.5 + 120
+    )
+    # On the emulator at 1/60 the delays shrink to 1 s and 2 s; the handler still runs 3 s.
+    latest = timing.latest_dead_letter_s(2, 21600, SEED_TIMEOUT_S, 1 / 60)
+    assert latest == pytest.approx(12)
+    assert timing.dead_letter_wait_s(2, 21600, SEED_TIMEOUT_S, 1 / 60, on_aws=False) == (
+        pytest.approx(12 * 2 + 20)
+    )
+
+
+def test_zero_retries_wait_for_one_attempt_only() -> None:
+    assert timing.latest_dead_letter_s(0, 21600, SEED_TIMEOUT_S) == pytest.approx(3)
+    assert timing.latest_dead_letter_s(0) == 0
+    assert timing.dead_letter_wait_s(0, on_aws=True) == pytest.approx(120)
+
+
+def test_a_max_age_shorter_than_the_retries_shortens_the_wait() -> None:
+    # 90 s: retry 1 can start (60 s), retry 2 cannot (180 s).
+    assert timing.latest_dead_letter_s(2, 90, SEED_TIMEOUT_S) == pytest.approx(66)
+    # 60 s: retry 1 starts exactly at the limit if attempt 1 fails at once, so it is waited for;
+    # no attempt starts after 60 s, so the last one ends by 60 s + one timeout.
+    assert timing.latest_dead_letter_s(2, 60, SEED_TIMEOUT_S) == pytest.approx(63)
+    # A long handler: the age, not the schedule, bounds the end.
+    assert timing.latest_dead_letter_s(2, 90, 60) == pytest.approx(150)
+    full = timing.dead_letter_wait_s(2, 21600, SEED_TIMEOUT_S, on_aws=True)
+    assert timing.dead_letter_wait_s(2, 90, SEED_TIMEOUT_S, on_aws=True) < full
+
+
+def test_deadlines_use_the_same_formula() -> None:
+    for on_aws, scale in ((True, 1.0), (False, 0.01), (False, 1.0)):
+        deadlines = Deadlines(time_scale=scale, on_aws=on_aws)
+        for retries in (0, 1, 2):
+            assert deadlines.dead_letter(retries, handler_s=3) == timing.dead_letter_wait_s(
+                retries, timing.DEFAULT_EVENT_AGE_S, 3, scale, on_aws=on_aws
+            )
+        assert deadlines.dead_letter(2, handler_s=3, max_age_s=90) == timing.dead_letter_wait_s(
+            2, 90, 3, scale, on_aws=on_aws
+        )
+        assert deadlines.retry_delays(2) == [60 * scale, 120 * scale]
+        assert deadlines.retry_delays(0) == [] and deadlines.retry_delays(-1) == []
+
+
+def test_deadlines_keep_their_margins_for_the_default_age() -> None:
+    # What Deadlines.dead_letter answered before the formula moved here.
+    assert Deadlines(1.0, on_aws=True).dead_letter(2) == pytest.approx(180 * 1.5 + 120)
+    assert Deadlines(0.01, on_aws=False).dead_letter(1, handler_s=1) == pytest.approx(
+        (0.6 + 2) * 2 + 20
+    )
