@@ -2,7 +2,8 @@
 # module creates no IAM at all and runs the function as var.role_arn; that role then needs what
 # the statements below grant: logs:CreateLogStream and logs:PutLogEvents on "<log group arn>:*",
 # the write action of each dead-letter target and destination (sqs:SendMessage, sns:Publish,
-# lambda:InvokeFunction, events:PutEvents, s3:PutObject on "<bucket arn>/*"), the kms actions
+# lambda:InvokeFunction, events:PutEvents, s3:PutObject on "<bucket arn>/*" with s3:ListBucket
+# on the bucket), the kms actions
 # for the keys in use and, with tracing_mode = "Active", xray:PutTraceSegments and
 # xray:PutTelemetryRecords. Lambda checks the DLQ and destination permissions when it creates
 # the function and the event invoke config.
@@ -41,6 +42,14 @@ locals {
       Action   = [local.target_actions[t.service]]
       Resource = [t.service == "s3" ? "${t.arn}/*" : t.arn]
     }],
+    # For an S3 destination AWS documents s3:ListBucket on the bucket next to s3:PutObject on its
+    # objects (docs/aws-behaviour.md, Destinations and dead-letter targets).
+    [for t in local.targets : {
+      Sid      = "${t.sid}Bucket"
+      Effect   = "Allow"
+      Action   = ["s3:ListBucket"]
+      Resource = [t.arn]
+    } if t.service == "s3"],
     # X-Ray has no resource-level permissions: "*" is the only Resource these two actions take.
     var.tracing_mode == "Active" ? [{
       Sid      = "WriteXRayTraces"

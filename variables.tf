@@ -311,7 +311,7 @@ variable "on_success_destination_arn" {
 }
 
 variable "on_failure_destination_arn" {
-  description = "Where Lambda sends the record of a failed asynchronous invocation (in addition to the dead-letter target): a standard SQS queue, a standard SNS topic, another Lambda function, an EventBridge event bus or an S3 bucket. null: none. The created role gets the one write action on it (s3:PutObject on \"<bucket arn>/*\")."
+  description = "Where Lambda sends the record of a failed asynchronous invocation (in addition to the dead-letter target): a standard SQS queue, a standard SNS topic, another Lambda function, an EventBridge event bus or an S3 bucket. null: none. The created role gets the one write action on it (for S3: s3:PutObject on \"<bucket arn>/*\" and s3:ListBucket on the bucket, as AWS documents)."
   type        = string
   default     = null
 

@@ -343,12 +343,13 @@ run "destination_s3_on_failure_and_sqs_on_success" {
     condition = jsonencode({
       for s in jsondecode(aws_iam_role_policy.this[0].policy).Statement : s.Sid => [s.Action, s.Resource]
       }) == jsonencode({
-      WriteOwnLogs                             = [["logs:CreateLogStream", "logs:PutLogEvents"], ["${aws_cloudwatch_log_group.this.arn}:*"]]
-      SendFailedEventsToDLQ                    = [["sqs:SendMessage"], [aws_sqs_queue.dlq[0].arn]]
-      SendSuccessRecordsToOnSuccessDestination = [["sqs:SendMessage"], ["arn:aws:sqs:us-east-1:123456789012:on-success"]]
-      SendFailureRecordsToOnFailureDestination = [["s3:PutObject"], ["arn:aws:s3:::failed-events-bucket/*"]]
+      WriteOwnLogs                                   = [["logs:CreateLogStream", "logs:PutLogEvents"], ["${aws_cloudwatch_log_group.this.arn}:*"]]
+      SendFailedEventsToDLQ                          = [["sqs:SendMessage"], [aws_sqs_queue.dlq[0].arn]]
+      SendSuccessRecordsToOnSuccessDestination       = [["sqs:SendMessage"], ["arn:aws:sqs:us-east-1:123456789012:on-success"]]
+      SendFailureRecordsToOnFailureDestination       = [["s3:PutObject"], ["arn:aws:s3:::failed-events-bucket/*"]]
+      SendFailureRecordsToOnFailureDestinationBucket = [["s3:ListBucket"], ["arn:aws:s3:::failed-events-bucket"]]
     })
-    error_message = "an S3 destination must get exactly s3:PutObject on <bucket arn>/*"
+    error_message = "an S3 destination must get exactly s3:PutObject on <bucket arn>/* and s3:ListBucket on the bucket"
   }
 }
 

@@ -26,7 +26,7 @@ from ..harness.stack import Stack
 from ..packaging import build_zip
 from ..target import Target, current_target
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]  # the checkout: src/asyncdlq/cli/demo.py
 PAYLOAD = b'{"key1": "value1"}'
 REPORT_TIMEOUT_S = 120
 LOG_POLL_S = 2.0
