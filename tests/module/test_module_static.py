@@ -75,6 +75,7 @@ def _copy_module(dest: Path) -> None:
     (dest / "tests" / "module").mkdir(parents=True)
     for hcl in (REPO / "tests" / "module").glob("*.tftest.hcl"):
         shutil.copy2(hcl, dest / "tests" / "module" / hcl.name)
+    shutil.copytree(REPO / "tests" / "module" / "mocks", dest / "tests" / "module" / "mocks")
     if (REPO / "examples").is_dir():
         shutil.copytree(REPO / "examples", dest / "examples", ignore=ignore)
 
