@@ -22,7 +22,14 @@ from moto.server import ThreadedMotoServer
 
 from asyncdlq.emulator.server import EmulatorServer
 from asyncdlq.target import Target
-from tests.emulator.conftest import DELIVER_ANYWHERE, TIME_SCALE, Aws, Deployed, zip_source
+from tests.emulator.conftest import (
+    DELIVER_ANYWHERE,
+    TIME_SCALE,
+    Aws,
+    Deployed,
+    wait_active,
+    zip_source,
+)
 
 
 @pytest.fixture(scope="session")
@@ -75,6 +82,7 @@ def deploy(aws: Aws) -> Any:
             DeadLetterConfig={"TargetArn": queue_arn},
             Environment={"Variables": env or {}},
         )
+        wait_active(lam, name)  # Invoke fails while the function is Pending, as on AWS
         config: dict[str, Any] = {}
         if retries is not None:
             config["MaximumRetryAttempts"] = retries

@@ -17,7 +17,7 @@ import boto3
 import pytest
 
 from asyncdlq.cli import main as cli
-from tests.emulator.conftest import DELIVER_ANYWHERE, FAILING, Aws, zip_source
+from tests.emulator.conftest import DELIVER_ANYWHERE, FAILING, Aws, wait_active, zip_source
 from tests.emulator.subprocess_emulator import emulator_process
 
 
@@ -68,6 +68,7 @@ def test_pending_events_are_reported_at_shutdown_and_listed_before(tmp_path) -> 
             Handler="handler.lambda_handler",
             Code={"ZipFile": zip_source(FAILING)},
         )
+        wait_active(lam, "f")  # Invoke fails while the function is Pending, as on AWS
         response = lam.invoke(FunctionName="f", InvocationType="Event", Payload=b"{}")
         request_id = response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
 
@@ -273,6 +274,7 @@ def test_more_signals_while_stopping_print_no_traceback(tmp_path: Path) -> None:
             Code={"ZipFile": zip_source(BUSY)},
             Timeout=30,
         )
+        wait_active(lam, "busy")  # Invoke fails while the function is Pending, as on AWS
         lam.invoke(FunctionName="busy", InvocationType="Event", Payload=b"{}")
         # Whether each signal lands before or during the stop, none may end in a traceback.
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGTERM):

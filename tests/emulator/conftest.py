@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+import time
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -72,3 +73,13 @@ def lambda_handler(event, context):
     print("Lambda event:", event)
     return event["key1"]
 """
+
+
+def wait_active(lam: Any, name: str, timeout_s: float = 15) -> None:
+    """Wait until a new function leaves Pending (the SDK's function_active_v2 waiter polls once
+    a second, far slower than the emulator's scaled Pending)."""
+    deadline = time.time() + timeout_s
+    while lam.get_function_configuration(FunctionName=name)["State"] == "Pending":
+        if time.time() > deadline:
+            raise AssertionError(f"{name} still Pending after {timeout_s}s")
+        time.sleep(0.005)

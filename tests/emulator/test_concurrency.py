@@ -1,6 +1,7 @@
 """Reserved concurrency: 0 fails events at once (docs/aws-behaviour.md, Reserved concurrency 0); a
-limit throttles, and throttles are retried with backoff without counting as attempts
-(docs/aws-behaviour.md, Retry timing and event age)."""
+limit throttles: events beyond it wait for a slot, each wait counted as a throttle and never as an
+attempt, and still expire by their maximum age (docs/aws-behaviour.md, Retry timing and event age;
+Async records, logs and throttles). The drain itself: test_throttled_backlog.py."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ from botocore.config import Config
 from asyncdlq import process_sweep
 from asyncdlq.process_sweep import ProcessInfo
 
-from .conftest import zip_source
+from .conftest import wait_active, zip_source
 from .looping_handler import LOOPING
 
 START_TIMEOUT_S = 60.0  # imports moto and boto3: slow on a loaded 2-core machine
@@ -158,6 +158,7 @@ def _start_events(emulator: Emulator, started_dir: Path) -> list[str]:
             Environment={"Variables": {MARK: emulator.marker, "STARTED_DIR": str(started_dir)}},
         )
         lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
+        wait_active(lam, name)  # Invoke fails while the function is Pending, as on AWS
         for _ in range(count):
             response = lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
             assert response["StatusCode"] == 202

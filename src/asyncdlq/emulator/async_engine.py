@@ -3,10 +3,14 @@
 Timings are ``asyncdlq.aws.timing``'s (docs/aws-behaviour.md, Retry timing and event age): each
 retry waits its delay after the attempt before ends; a retry that would start after
 MaximumEventAgeInSeconds is not scheduled and the event fails at once with EventAgeExceeded.
-Throttles and errors of the emulator itself (AWS's system errors) are retried with exponential
-backoff from 1 s up to 5 min, bounded only by the event age, and do not count as attempts
-(docs/aws-behaviour.md, Service-side errors during an async attempt). ``time_scale`` multiplies
-every delay and the age limit.
+With reserved concurrency, events beyond it wait in the function's queue and go as soon as a slot
+frees (function_lanes.py; docs/aws-behaviour.md, Async records, logs and throttles); each wait
+counts as a throttle, and an event still expires by MaximumEventAgeInSeconds when its turn comes.
+A throttle the worker pool reports anyway (a synchronous invoke holds the slot) and errors of the
+emulator itself (AWS's system errors) are retried with exponential backoff from 1 s up to 5 min,
+bounded only by the event age, and do not count as attempts (docs/aws-behaviour.md,
+Service-side errors during an async attempt). ``time_scale`` multiplies every delay and the age
+limit.
 
 Every accepted event ends in exactly one outcome: Success, RetriesExhausted, EventAgeExceeded,
 ZeroReservedConcurrency or FunctionDeleted (or Reset, by moto's reset); a delivery that fails is
@@ -75,7 +79,9 @@ class AsyncEngine:
         self._now: Callable[[], float] = services.now
         self._log = EventLog(event_log_bytes)
         self._delivery = OutcomeDelivery(services)
-        self._lanes = FunctionLanes(self.process, services.now, function_concurrency, threaded)
+        self._lanes = FunctionLanes(
+            self.process, services.now, function_concurrency, threaded, on_held=self._held
+        )
         self._lock = threading.Lock()  # who gives an event its outcome; reset; stop
         self._stopped = False
 
@@ -131,7 +137,7 @@ class AsyncEngine:
         event.resolved = resolved
         spec, settings = resolved
         reserved = settings.reserved_concurrency
-        self._lanes.set_cap(event.lane, max(self._lanes.default_cap, reserved or 0))
+        self._lanes.set_cap(event.lane, reserved)
         if self._age_s(event, self._now()) > settings.maximum_event_age_s * self.time_scale:
             self._fail(event, EVENT_AGE_EXCEEDED, spec, settings)  # expired in the queue
             return
@@ -184,6 +190,12 @@ class AsyncEngine:
         self._schedule(event, next_start)
 
     # -- throttles and system errors: back to the queue with backoff ---------------------------
+    def _held(self, event: AsyncEvent) -> None:
+        """The event waited in its lane for a slot of the function's reserved concurrency."""
+        if not self._discarded(event):
+            event.throttles += 1
+            self._delivery.count(event.function_name, THROTTLES)
+
     def _system_error(self, event: AsyncEvent, exc: Exception, where: str) -> None:
         if self._discarded(event):
             return

@@ -46,6 +46,8 @@ class AsyncEvent:
     payload: bytes
     received_at: float = 0.0  # set by the engine's clock when it accepts the event
     duplicate: bool = False  # an extra delivery of an already accepted event (at least once)
+    # The ARN the caller invoked (bare or qualified): the handler's context.invoked_function_arn.
+    invoked_arn: str = ""
     attempts: list[AttemptResult] = field(default_factory=list)
     throttles: int = 0
     # Errors inside the emulator (AWS's 5xx system errors): retried, never counted as attempts.

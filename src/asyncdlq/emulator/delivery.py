@@ -64,7 +64,9 @@ def invocation_record(
             "condition": condition,
             "approximateInvokeCount": attempts,
         },
-        "requestPayload": _parsed(payload),
+        # An empty payload is recorded as {} (docs/aws-behaviour.md, Async records, logs and
+        # throttles), as the handler receives it.
+        "requestPayload": _parsed(payload) if payload else {},
     }
     if response is not None:  # ZeroReservedConcurrency records have neither of these
         context: dict[str, Any] = {"statusCode": 200, "executedVersion": executed_version}

@@ -15,15 +15,25 @@ Shapes and texts: docs/aws-behaviour.md, "Request validation and error shapes pe
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import logging
 import re
 import traceback
+import uuid
 from collections.abc import Iterable
 from typing import Any, Callable
 
-from .error_shapes import AwsError, Service, internal_failure, missing_authentication_token, render
+from .error_shapes import (
+    AwsError,
+    Service,
+    internal_failure,
+    is_request_id,
+    lambda_error_body,
+    missing_authentication_token,
+    render,
+)
 from .http import call_app
 from .request_validation import identify, is_signed, request_of, validate
 
@@ -80,10 +90,13 @@ class AwsErrorBoundary:
             return _answer(start_response, svc, internal_failure(svc))
         if status.startswith("5"):
             log.error("the emulator answered %s to %s %s", status, req.method, path)
-        elif status.startswith("4") and svc is not None and svc.protocol == "rest-json":
-            headers, chunks = _lambda_error_shape(headers, chunks)
-        if svc is not None and svc.protocol == "query":
-            headers, chunks = _well_formed_xml(headers, chunks)
+        if svc is not None:
+            if status[:1] in ("4", "5"):
+                headers, chunks = _in_own_shape(svc, status, headers, chunks, path)
+            if svc.protocol == "query":
+                headers, chunks = _well_formed_xml(headers, chunks)
+            headers, chunks = _uuid_request_id(svc, headers, chunks)
+            headers = _json_content_type(svc, headers)
         start_response(status, headers)
         return chunks
 
@@ -127,17 +140,110 @@ def _undecodable(svc: Service | None, exc: Exception) -> AwsError:
     return AwsError("MalformedQueryString", detail, 404)
 
 
-def _lambda_error_shape(
-    headers: list[tuple[str, str]], chunks: list[bytes]
+def _in_own_shape(
+    svc: Service, status: str, headers: list[tuple[str, str]], chunks: list[bytes], path: str
 ) -> tuple[list[tuple[str, str]], list[bytes]]:
-    """moto's Lambda errors as Lambda sends them: ``x-amzn-ErrorType`` and ``Type: "User"``."""
-    try:
-        document = json.loads(b"".join(chunks))
-    except ValueError:
+    """An error answer in ``svc``'s own shape, whoever raised it: moto's Lambda errors get
+    Lambda's keys, and an error in another protocol's shape (moto's SNS raising a Lambda error
+    while it delivers, say) is translated, never passed on (docs/aws-behaviour.md, Error bodies
+    and request ids)."""
+    body = b"".join(chunks)
+    found = _error_of(headers, body)
+    if found is None:
         return headers, chunks
-    if not isinstance(document, dict) or "__type" not in document:
+    shape, code, message, document = found
+    own = {"rest-json": "json", "json": "json", "query": "xml"}[svc.protocol]
+    if shape != own:
+        log.warning("a %s error in %s's request %s (%s: %s)", shape, svc.name, path, code, message)
+        sender = not status.startswith("5")
+        error = AwsError(code, message, int(status[:3]), sender=sender)
+        _, rendered_headers, rendered = render(svc, error, _header(headers, "x-amzn-requestid"))
+        return rendered_headers, [rendered]
+    if svc.protocol == "rest-json" and "__type" in document:
+        fields = {k: v for k, v in document.items() if k not in ("__type", "message", "Message")}
+        shaped = lambda_error_body(code, message, fields, sender=not status.startswith("5"))
+        kept = _without(headers, "content-length", "x-amzn-errortype", "content-type")
+        out = json.dumps(shaped).encode()
+        return [*kept, ("x-amzn-ErrorType", code), ("Content-Type", "application/json")], [out]
+    if svc.protocol == "query" and _MOTO_LOWER_MESSAGE.search(body):
+        # moto repeats <Message> as <message>; AWS's query errors carry Type, Code and Message.
+        out = _MOTO_LOWER_MESSAGE.sub(b"", body)
+        return [*_without(headers, "content-length"), ("Content-Length", str(len(out)))], [out]
+    return headers, chunks
+
+
+_MOTO_LOWER_MESSAGE = re.compile(rb"<message>[^<]*</message>")
+_XML_CODE = re.compile(rb"<Code>([^<]*)</Code>")
+_XML_MESSAGE = re.compile(rb"<Message>([^<]*)</Message>")
+
+
+def _error_of(
+    headers: list[tuple[str, str]], body: bytes
+) -> tuple[str, str, str, dict[str, Any]] | None:
+    """(shape, code, message, JSON document) of an error body in JSON or query XML; None if the
+    body is neither (an empty 404, an HTML page: left as it is)."""
+    text = body.lstrip()
+    if text.startswith(b"{"):
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return None
+        if not isinstance(document, dict):
+            return None
+        raw = _header(headers, "x-amzn-errortype") or str(document.get("__type", ""))
+        code = raw.split(":")[0].split("#")[-1]
+        if not code:
+            return None
+        message = document.get("message", document.get("Message"))
+        return "json", code, "" if message is None else str(message), document
+    if text.startswith(b"<") and b"<ErrorResponse" in text[:200]:
+        code_match, message_match = _XML_CODE.search(body), _XML_MESSAGE.search(body)
+        if code_match is None:
+            return None
+        message = html.unescape(message_match.group(1).decode()) if message_match else ""
+        return "xml", html.unescape(code_match.group(1).decode()), message, {}
+    return None
+
+
+def _uuid_request_id(
+    svc: Service, headers: list[tuple[str, str]], chunks: list[bytes]
+) -> tuple[list[tuple[str, str]], list[bytes]]:
+    """Every service here names each answer with a UUID (``x-amzn-RequestId``, and the query
+    protocols' ``<RequestId>`` too); moto writes 52 random letters. An id that is already a UUID
+    stays: an invocation's request id is the one in its logs and records."""
+    current = _header(headers, "x-amzn-requestid")
+    if is_request_id(current):
         return headers, chunks
-    code = str(document.pop("__type")).split("#")[-1]
-    body = {"Type": "User", **document}
-    kept = [(k, v) for k, v in headers if k.lower() not in ("content-length", "x-amzn-errortype")]
-    return [*kept, ("x-amzn-ErrorType", code)], [json.dumps(body).encode()]
+    request_id = str(uuid.uuid4())
+    kept = _without(headers, "x-amzn-requestid")
+    if svc.protocol == "query" and "xml" in (_header(headers, "content-type") or ""):
+        body = _XML_REQUEST_ID.sub(
+            b"<RequestId>" + request_id.encode() + b"</RequestId>", b"".join(chunks)
+        )
+        kept = [*_without(kept, "content-length"), ("Content-Length", str(len(body)))]
+        chunks = [body]
+    return [*kept, ("x-amzn-RequestId", request_id)], chunks
+
+
+_XML_REQUEST_ID = re.compile(rb"<RequestId>[^<]*</RequestId>")
+
+
+def _json_content_type(svc: Service, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """moto labels its JSON answers ``text/html`` (its Logs errors ``application/json``); AWS's
+    JSON services say what they send."""
+    current = _header(headers, "content-type") or ""
+    if svc.protocol == "json" and current.startswith(("text/html", "application/json")):
+        wanted = f"application/x-amz-json-{svc.json_version}"
+    elif svc.protocol == "rest-json" and current.startswith("text/html"):
+        wanted = "application/json"
+    else:
+        return headers
+    return [*_without(headers, "content-type"), ("Content-Type", wanted)]
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    return next((v for k, v in headers if k.lower() == name), None)
+
+
+def _without(headers: list[tuple[str, str]], *names: str) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in headers if k.lower() not in names]

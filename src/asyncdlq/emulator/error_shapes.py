@@ -2,8 +2,11 @@
 retry a client error as if it were a server fault.
 
 Shapes (docs/aws-behaviour.md, "Request validation and error shapes per protocol"):
-- rest-json (Lambda): ``x-amzn-ErrorType: <Code>`` header and a JSON body with ``Type: "User"``
-  and ``message``;
+- rest-json (Lambda): ``x-amzn-ErrorType: <Code>`` header and a JSON body with exactly the
+  members botocore's Lambda model gives the code's exception shape: ``Type`` and ``Message`` or
+  ``message`` (its spelling differs per code), plus e.g. ``Reason``; a code the model does not
+  name (ValidationException, the front door's errors) is ``{"message": ...}`` alone
+  (docs/aws-behaviour.md, Error bodies and request ids);
 - json 1.0/1.1 (SQS, CloudWatch Logs, EventBridge): ``{"__type": ..., "message": ...}``; SQS is
   query-compatible and also names the query-protocol code in ``x-amzn-query-error``;
 - query (IAM, STS, SNS and SQS's older clients): ``<ErrorResponse><Error><Type>Sender</Type>
@@ -98,7 +101,7 @@ class AwsError(Exception):
         self.code, self.message, self.status = code, message, status
         self.query_code = query_code
         self.sender = sender
-        self.typed = typed  # rest-json: the body carries "Type" (the API's own errors do)
+        self.typed = typed  # kept for callers; a rest-json body follows lambda_error_body
 
 
 def _status_line(status: int) -> str:
@@ -116,10 +119,7 @@ def render(
     protocol = svc.protocol if svc else "query"
     headers = [("x-amzn-RequestId", request_id)]
     if protocol == "rest-json":
-        body: dict[str, Any] = (
-            {"Type": "User" if error.sender else "Service"} if error.typed else {}
-        )
-        body["message"] = error.message
+        body: dict[str, Any] = lambda_error_body(error.code, error.message, sender=error.sender)
         headers += [("x-amzn-ErrorType", error.code), ("Content-Type", "application/json")]
         return _status_line(error.status), headers, json.dumps(body).encode()
     if protocol == "json" and svc is not None:
@@ -138,6 +138,48 @@ def render(
     )
     headers.append(("Content-Type", "text/xml"))
     return _status_line(error.status), headers, xml.encode()
+
+
+@functools.cache
+def _lambda_error_members(code: str) -> tuple[str, ...] | None:
+    """The body members of Lambda's exception ``code`` as its model names them (wire names),
+    None if the model has no such exception (Coral's own errors: ValidationException ...)."""
+    model = service("lambda").model
+    for shape in model.error_shapes:
+        if shape.error_code == code:
+            return tuple(
+                member.serialization.get("name", name)
+                for name, member in shape.members.items()
+                if member.serialization.get("location") is None  # a header, not in the body
+            )
+    return None
+
+
+def lambda_error_body(
+    code: str, message: str, fields: dict[str, Any] | None = None, *, sender: bool = True
+) -> dict[str, Any]:
+    """The JSON body Lambda sends for ``code``: AWS's keys and no others (docs/aws-behaviour.md,
+    Error bodies and request ids). ``fields`` are further members (``Reason``); a key the code's
+    shape does not have is dropped, as Lambda would never send it."""
+    members = _lambda_error_members(code)
+    if members is None:
+        return {"message": message}
+    body: dict[str, Any] = {}
+    if "Type" in members:
+        body["Type"] = "User" if sender else "Service"
+    body["Message" if "Message" in members else "message"] = message
+    for key, value in (fields or {}).items():
+        if key in members and key not in ("Type", "Message", "message"):
+            body[key] = value
+    return body
+
+
+def is_request_id(value: str | None) -> bool:
+    """Whether ``value`` is a request id as AWS writes them: a UUID in lower-case 8-4-4-4-12 form."""
+    return bool(value) and _REQUEST_ID.fullmatch(str(value)) is not None
+
+
+_REQUEST_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 # Characters XML 1.0 cannot carry at all, not even as references: a message quoting the

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 import uuid
+from typing import Callable
 
 from . import moto_glue
+
+log = logging.getLogger(__name__)
 
 
 def new_stream_name(version: str) -> str:
@@ -38,11 +42,25 @@ def clip(message: str, limit: int = MAX_EVENT_BYTES) -> str:
 
 
 class LogStream:
-    """One execution environment's log stream; safe to write from the worker's reader threads."""
+    """One execution environment's log stream; safe to write from the worker's reader threads.
 
-    def __init__(self, account_id: str, region: str, group: str, version: str) -> None:
+    A group (or stream) deleted while the environment is warm is created again, under the same
+    stream name, by the next write, as Lambda does when the role may create log groups
+    (docs/aws-behaviour.md, Async records, logs and throttles). ``may_create_group`` is that
+    permission (the role's logs:CreateLogGroup), asked at each re-creation; None means it may.
+    """
+
+    def __init__(
+        self,
+        account_id: str,
+        region: str,
+        group: str,
+        version: str,
+        may_create_group: Callable[[], bool] | None = None,
+    ) -> None:
         self.account_id, self.region, self.group = account_id, region, group
         self.name = new_stream_name(version)
+        self._may_create_group = may_create_group
         self._lock = threading.Lock()
         self._tail: bytearray | None = None  # what the running invocation logged, while capturing
         moto_glue.create_log_stream(account_id, region, group, self.name)
@@ -55,9 +73,22 @@ class LogStream:
         clipped = [clip(m) for m in messages]
         with self._lock:
             # One moto call for the batch: about 15 us an event instead of 200.
-            moto_glue.put_log_events(self.account_id, self.region, self.group, self.name, clipped)
+            if not moto_glue.put_log_events_if_present(*self._where(), clipped):
+                self._recreate(clipped)
             if self._tail is not None:
                 self._keep_tail(clipped)
+
+    def _where(self) -> tuple[str, str, str, str]:
+        return self.account_id, self.region, self.group, self.name
+
+    def _recreate(self, messages: list[str]) -> None:
+        if self._may_create_group is not None and not self._may_create_group():
+            return  # the role may not create the group: these lines are lost, as on AWS
+        try:
+            moto_glue.create_log_stream(*self._where())
+        except Exception:  # e.g. deleted and re-created by someone else meanwhile
+            log.debug("log stream %s of %s not re-created", self.name, self.group, exc_info=True)
+        moto_glue.put_log_events_if_present(*self._where(), messages)
 
     def _keep_tail(self, messages: list[str]) -> None:
         tail = self._tail

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..aws.arn import Arn
 from . import delivery, moto_glue, permissions
 from .async_engine import AsyncEngine
 from .async_events import AsyncEvent
@@ -48,6 +49,7 @@ class Emulator:
             config.endpoint_url,
             idle_timeout_s=config.idle_timeout_s,
             adopt_orphans=config.adopt_orphans,
+            may_create_log_group=may_create_log_group,
         )
         self.lambdas = LambdaBackends(self)
         self.lambda_response: type[EmulatedLambdaResponse] = bind_response(
@@ -82,7 +84,7 @@ class Emulator:
         """Run one attempt; raises workers.Throttled when ``limit`` attempts already run."""
         worker = self.pool.acquire(spec, limit)
         try:
-            return worker.invoke(request_id, payload, spec.qualified_arn)
+            return worker.invoke(request_id, payload, spec.invoked_function_arn)
         finally:
             self.pool.release(worker)
 
@@ -101,3 +103,11 @@ class Emulator:
         pending = self.engine.shutdown()
         self.pool.shutdown()
         return pending
+
+
+def may_create_log_group(spec: FunctionSpec) -> bool:
+    """Whether the function's role may create its log group again after it was deleted
+    (docs/aws-behaviour.md, Async records, logs and throttles)."""
+    partition = Arn.parse(spec.function_arn).partition
+    group = f"arn:{partition}:logs:{spec.region}:{spec.account_id}:log-group:{spec.log_group}"
+    return permissions.role_may(spec.account_id, spec.role_arn, "logs:CreateLogGroup", group)

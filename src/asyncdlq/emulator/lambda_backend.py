@@ -13,24 +13,26 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import json
 import uuid
 from typing import Any, ClassVar, Protocol
 
 from ..aws.arn import Arn
-from ..aws.timing import DEFAULT_EVENT_AGE_S, DEFAULT_RETRY_ATTEMPTS
+from . import event_invoke_configs as configs
 from . import function_config_checks as checks
-from . import permissions, validation
+from . import function_shape, permissions, validation
 from .async_events import AsyncEvent, AsyncSettings
+from .event_invoke_configs import EventInvokeConfigs
+from .function_state import FunctionLifecycle, StateView
 from .moto_glue import (
     BackendDict,
-    EventInvokeConfig,
     LambdaBackend,
     LambdaClientError,
     LambdaFunction,
-    UnknownEventConfig,
     UnknownFunctionException,
     lambda_function_exists,
+    moto_function_configuration,
     store_function,
 )
 from .moto_glue import InvalidParameterValueException as InvalidParameterValue
@@ -75,9 +77,19 @@ class TooManyRequests(LambdaClientError):
 
 class EmulatedFunction(LambdaFunction):
     def __init__(
-        self, account_id: str, spec: dict[str, Any], region: str, version: str | int = 1
+        self,
+        account_id: str,
+        spec: dict[str, Any],
+        region: str,
+        version: str | int = 1,
+        time_scale: float = 0.0,
     ) -> None:
         super().__init__(account_id, spec, region, version)
+        # Pending -> Active, InProgress -> Successful, RevisionId (function_state.py).
+        self.lifecycle = FunctionLifecycle(time_scale)
+        # AWS answers Environment once it was set, even to no variables, and never before
+        # (docs/aws-behaviour.md, Function configuration and states).
+        self.environment_set = spec.get("Environment") is not None
         self.dead_letter_arn: str | None = (spec.get("DeadLetterConfig") or {}).get("TargetArn")
         # What moto drops and Terraform reads back: without them every plan shows a change.
         self.kms_key_arn: str | None = spec.get("KMSKeyArn") or None
@@ -87,17 +99,36 @@ class EmulatedFunction(LambdaFunction):
         }
 
     def get_configuration(self, on_create: bool = False) -> dict[str, Any]:
-        config = super().get_configuration(on_create)
-        if self.dead_letter_arn:
-            config["DeadLetterConfig"] = {"TargetArn": self.dead_letter_arn}
-        if self.kms_key_arn:
-            config["KMSKeyArn"] = self.kms_key_arn
-        config["LoggingConfig"] = {"LogGroup": self.logs_group_name, **self.logging_config}
-        return config
+        # The create response shows the state creation left, however short Pending is.
+        return self._shaped(self.lifecycle.view(advance=not on_create), on_create)
+
+    def _shaped(self, state: StateView, on_create: bool = False) -> dict[str, Any]:
+        extras = function_shape.Extras(
+            state=state,
+            environment=dict(self.environment_vars or {}) if self.environment_set else None,
+            dead_letter_arn=self.dead_letter_arn,
+            kms_key_arn=self.kms_key_arn,
+            logging_config={"LogGroup": self.logs_group_name, **self.logging_config},
+        )
+        config = moto_function_configuration(self, on_create)
+        return function_shape.configuration(config, extras, self.partition, self.region)
+
+    def set_version(self, version: int) -> None:
+        # moto publishes a shallow copy of $LATEST (moto_glue.moto_publishes_by_copy): the copy
+        # gets a life cycle of its own, and publishing revises $LATEST (AWS's RevisionId changes).
+        super().set_version(version)
+        latest = self.lifecycle
+        self.lifecycle = latest.published()
+        latest.revised()
+
+    def update_function_code(self, updated_spec: dict[str, Any]) -> dict[str, Any]:
+        super().update_function_code(updated_spec)
+        return self._shaped(self.lifecycle.updated())  # the response shows InProgress
 
     def update_configuration(self, config_updates: dict[str, Any]) -> dict[str, Any]:
         if "Environment" in config_updates:
             checks.check_environment((config_updates["Environment"] or {}).get("Variables"))
+            self.environment_set = True
         if "DeadLetterConfig" in config_updates:
             # An empty TargetArn is how clients remove the DLQ.
             target = (config_updates["DeadLetterConfig"] or {}).get("TargetArn") or None
@@ -116,7 +147,8 @@ class EmulatedFunction(LambdaFunction):
                 # Log levels exist only with the JSON format; AWS drops them with Text.
                 self.logging_config.pop("ApplicationLogLevel", None)
                 self.logging_config.pop("SystemLogLevel", None)
-        return super().update_configuration(config_updates)
+        super().update_configuration(config_updates)
+        return self._shaped(self.lifecycle.updated())  # the response shows InProgress
 
     def get_code(self) -> dict[str, Any]:
         code = super().get_code()
@@ -130,19 +162,16 @@ class EmulatedFunction(LambdaFunction):
         return None if self.reserved_concurrency is None else int(self.reserved_concurrency)
 
     def async_settings(self) -> AsyncSettings:
-        config = self.event_invoke_config[0].config if self.event_invoke_config else {}
-        destinations = config.get("DestinationConfig") or {}
+        """The function's own part of its async settings; the event invoke config of the invoked
+        qualifier is applied on top (event_invoke_configs.with_config)."""
         return AsyncSettings(
-            maximum_retry_attempts=config.get("MaximumRetryAttempts", DEFAULT_RETRY_ATTEMPTS),
-            maximum_event_age_s=config.get("MaximumEventAgeInSeconds", DEFAULT_EVENT_AGE_S),
             dead_letter_arn=self.dead_letter_arn,
-            on_success_arn=(destinations.get("OnSuccess") or {}).get("Destination") or None,
-            on_failure_arn=(destinations.get("OnFailure") or {}).get("Destination") or None,
             reserved_concurrency=self.concurrency_limit,
             role_arn=self.role,
         )
 
-    def execution_spec(self) -> FunctionSpec:
+    def execution_spec(self, invoked_arn: str = "") -> FunctionSpec:
+        """The spec an attempt runs with; ``invoked_arn`` is what the caller named."""
         return FunctionSpec(
             account_id=self.account_id,
             region=self.region,
@@ -159,6 +188,8 @@ class EmulatedFunction(LambdaFunction):
             code_sha256=self.code_sha_256,
             code_zip=self.code_bytes,
             log_group_name=self.logging_config.get("LogGroup") or self.logs_group_name,
+            invoked_arn=invoked_arn,
+            role_arn=self.role or "",
         )
 
 
@@ -177,7 +208,9 @@ class EmulatedLambdaBackend(LambdaBackend):
             target = (spec["DeadLetterConfig"] or {}).get("TargetArn")
             validation.validate_dead_letter_arn(target)
             permissions.check_dead_letter_target(self.account_id, spec["Role"], target)
-        fn = EmulatedFunction(self.account_id, spec, self.region_name, version="$LATEST")
+        fn = EmulatedFunction(
+            self.account_id, spec, self.region_name, "$LATEST", _time_scale(self.host)
+        )
         if fn.package_type == "Zip":
             # ZipFile or S3 object alike; no code at all reads as an empty archive.
             checks.check_zip(getattr(fn, "code_bytes", b""))
@@ -186,6 +219,7 @@ class EmulatedLambdaBackend(LambdaBackend):
             published = self.publish_version(spec["FunctionName"])
             fn = copy.deepcopy(fn)  # the response shows the version; the stored $LATEST stays
             fn.version = published.version  # type: ignore[union-attr]
+            fn.lifecycle = published.lifecycle  # type: ignore[union-attr]
         return fn
 
     def update_function_code(
@@ -195,51 +229,58 @@ class EmulatedLambdaBackend(LambdaBackend):
             checks.check_zip(base64.b64decode(body["ZipFile"]))  # before moto stores it
         return super().update_function_code(function_name, qualifier, body)
 
-    # -- event invoke config: Put replaces, Update merges -----------------------------------------
-    # (docs/aws-behaviour.md, Destinations and dead-letter targets)
-    def put_function_event_invoke_config(
-        self, function_name: str, config: dict[str, Any]
-    ) -> dict[str, Any]:
-        fn = self.get_function(function_name)
-        self._check_event_invoke_config(fn, config)
-        return self._store_event_invoke_config(fn, config)
+    # -- event invoke configs, one per version or alias (event_invoke_configs.py) -----------------
+    @functools.cached_property
+    def event_invoke_configs(self) -> EventInvokeConfigs:
+        return EventInvokeConfigs()  # goes with the backend on moto's reset
 
-    def _check_event_invoke_config(self, fn: LambdaFunction, config: dict[str, Any]) -> None:
+    def put_function_event_invoke_config(
+        self, function_name: str, config: dict[str, Any], qualifier: str | None = None
+    ) -> dict[str, Any]:
+        target = configs.target_of(self, function_name, qualifier)
+        validation.validate_event_invoke_config_shape(config)  # even for a missing function
+        configs.require_function(self, target)
+        self._check_destinations(target, config)
+        return self.event_invoke_configs.put(target, config)
+
+    def update_function_event_invoke_config(
+        self, function_name: str, config: dict[str, Any], qualifier: str | None = None
+    ) -> dict[str, Any]:
+        target = configs.target_of(self, function_name, qualifier)
+        validation.validate_event_invoke_config_shape(config)
+        configs.require_function(self, target)
+        self.event_invoke_configs.get(target)  # no config yet: AWS names the qualifier
+        self._check_destinations(target, config)  # the request is checked, not the merge
+        return self.event_invoke_configs.update(target, config)
+
+    def _check_destinations(self, target: configs.Target, config: dict[str, Any]) -> None:
+        fn = self.get_function(target.name, target.qualifier)
         validation.validate_event_invoke_config(
             fn.function_arn, config, function_exists=self.siblings.function_exists
         )
         for kind in ("OnSuccess", "OnFailure"):
-            target = ((config.get("DestinationConfig") or {}).get(kind) or {}).get("Destination")
-            if target:
-                permissions.check_destination(self.account_id, fn.role, target)
+            arn = ((config.get("DestinationConfig") or {}).get(kind) or {}).get("Destination")
+            if arn:
+                permissions.check_destination(self.account_id, fn.role, arn)
 
-    def _store_event_invoke_config(
-        self, fn: LambdaFunction, config: dict[str, Any]
+    def get_function_event_invoke_config(
+        self, function_name: str, qualifier: str | None = None
     ) -> dict[str, Any]:
-        event_config = EventInvokeConfig(fn.function_arn, fn.last_modified, dict(config))
-        fn.event_invoke_config = [event_config]
-        return event_config.response()
+        # A missing function answers as a missing config does (docs/aws-behaviour.md, Event
+        # invoke config, regions and names).
+        return self.event_invoke_configs.get(configs.target_of(self, function_name, qualifier))
 
-    def update_function_event_invoke_config(
-        self, function_name: str, config: dict[str, Any]
+    def delete_function_event_invoke_config(
+        self, function_name: str, qualifier: str | None = None
+    ) -> None:
+        self.event_invoke_configs.delete(configs.target_of(self, function_name, qualifier))
+
+    def list_function_event_invoke_configs(
+        self, function_name: str, marker: str | None = None, max_items: int | None = None
     ) -> dict[str, Any]:
-        fn = self.get_function(function_name)
-        self._check_event_invoke_config(fn, config)  # the request is checked, not the merge
-        merged = dict(fn.event_invoke_config[0].config) if fn.event_invoke_config else {}
-        merged.update(config)
-        return self._store_event_invoke_config(fn, merged)
-
-    def delete_function_event_invoke_config(self, function_name: str) -> None:
-        fn = self.get_function(function_name)
-        if not fn.event_invoke_config:
-            raise UnknownEventConfig(f"{fn.function_arn}:$LATEST")
-        fn.event_invoke_config = []
-
-    def get_function_event_invoke_config(self, function_name: str) -> dict[str, Any]:
-        fn = self.get_function(function_name)
-        if not fn.event_invoke_config:
-            raise UnknownEventConfig(f"{fn.function_arn}:$LATEST")
-        return fn.event_invoke_config[0].response()
+        target = configs.target_of(self, function_name, None)
+        configs.require_function(self, target)
+        return self.event_invoke_configs.listing(self, target.name, marker, max_items)
 
     # -- deletion stops the function's execution environments (runtime helper's region) ------
     def delete_function(self, function_name: str, qualifier: str | None = None) -> None:
@@ -251,6 +292,7 @@ class EmulatedLambdaBackend(LambdaBackend):
         if fn is not None:
             arn = Arn.function(fn.partition, self.region_name, self.account_id, fn.function_name)
             qualified = qualifier or _qualifier_in(function_name)
+            self.event_invoke_configs.forget(fn.function_name, qualified)
             self.host.retire_function(str(arn), str(fn.version) if qualified else None)
 
     # -- invocation -----------------------------------------------------------------------------
@@ -270,27 +312,52 @@ class EmulatedLambdaBackend(LambdaBackend):
             raise UnknownFunctionException(str(arn))
         return fn
 
-    def invoke_sync(self, fn: EmulatedFunction, payload: bytes, request_id: str) -> AttemptResult:
+    def invoked_arn(self, function_name: str, qualifier: str | None) -> str:
+        """The ARN an Invoke request names (FunctionName and Qualifier as the caller sent them),
+        as the handler's context shows it: unqualified for a bare name (docs/aws-behaviour.md,
+        Function configuration and states)."""
+        name, qualifier = _name_in(function_name), qualifier or _qualifier_in(function_name)
+        return str(Arn.function(self.partition, self.region_name, self.account_id, name, qualifier))
+
+    def invoke_sync(
+        self,
+        fn: EmulatedFunction,
+        payload: bytes,
+        request_id: str,
+        invoked_arn: str | None = None,
+    ) -> AttemptResult:
+        fn.lifecycle.check_invocable()
         limit = fn.concurrency_limit
         if limit == 0:
             raise TooManyRequests()
+        version = None if fn.version == "$LATEST" else str(fn.version)
+        spec = fn.execution_spec(invoked_arn or self.invoked_arn(fn.function_name, version))
         try:
-            return self.host.run_attempt(fn.execution_spec(), request_id, payload, limit)
+            return self.host.run_attempt(spec, request_id, payload, limit)
         except Throttled:
             raise TooManyRequests() from None
 
-    def invoke_async(self, fn: EmulatedFunction, qualifier: str | None, payload: bytes) -> str:
+    def invoke_async(
+        self,
+        fn: EmulatedFunction,
+        qualifier: str | None,
+        payload: bytes,
+        invoked_arn: str | None = None,
+    ) -> str:
+        fn.lifecycle.check_invocable()
+        invoked = invoked_arn or self.invoked_arn(fn.function_name, qualifier)
         request_id = str(uuid.uuid4())
-        self.host.submit(
-            AsyncEvent(
-                request_id=request_id,
-                account_id=self.account_id,
-                region=self.region_name,
-                function_name=fn.function_name,
-                qualifier=qualifier or "$LATEST",
-                payload=payload,
-            )
+        event = AsyncEvent(
+            request_id=request_id,
+            account_id=self.account_id,
+            region=self.region_name,
+            function_name=fn.function_name,
+            qualifier=Arn.parse(invoked).qualifier or "$LATEST",
+            payload=payload,
         )
+        # The event keeps the caller's ARN for the handler's context (AsyncEvent.invoked_arn).
+        event.invoked_arn = invoked  # type: ignore[attr-defined]
+        self.host.submit(event)
         return request_id
 
 
@@ -327,7 +394,26 @@ class LambdaBackends:
             fn = backend.find_function(event.function_name, event.qualifier)
         except UnknownFunctionException:
             return None
-        return fn.execution_spec(), fn.async_settings()
+        config = backend.event_invoke_configs.config_of(event.function_name, event.qualifier)
+        spec = fn.execution_spec(_invoked_arn_of(event, fn))
+        return spec, configs.with_config(fn.async_settings(), config)
+
+
+def _time_scale(host: LambdaHost) -> float:
+    """The emulator's time scale; a host without one (the backend's fakes) has no delays."""
+    return float(getattr(getattr(host, "config", None), "time_scale", 0.0))
+
+
+def _invoked_arn_of(event: AsyncEvent, fn: EmulatedFunction) -> str:
+    """What the caller of an Event invoke named; an event made without it (the engine's and the
+    backend's tests build them) names $LATEST unqualified, a version or alias qualified."""
+    invoked = getattr(event, "invoked_arn", "")
+    if invoked:
+        return str(invoked)
+    qualifier = None if event.qualifier == "$LATEST" else event.qualifier
+    return str(
+        Arn.function(fn.partition, event.region, event.account_id, fn.function_name, qualifier)
+    )
 
 
 def _name_in(function_name: str) -> str:

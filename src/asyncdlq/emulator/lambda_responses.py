@@ -8,8 +8,10 @@ import uuid
 from typing import Any, ClassVar
 from urllib.parse import unquote
 
+from .account_settings import AccountSettingsResponse
+from .event_invoke_configs import EventInvokeConfigResponse
 from .lambda_backend import EmulatedLambdaBackend, LambdaBackends
-from .moto_glue import LambdaClientError, LambdaResponse
+from .moto_glue import LambdaClientError, LambdaResponse, UnknownOperationGuard
 from .request_validation import INVOKE_PARSE_PREFIX, invoke_payload_problem
 
 _REQUEST_ID = "x-amzn-requestid"
@@ -44,9 +46,12 @@ def bind_response(
     backends: LambdaBackends, async_payload_limit: int
 ) -> type[EmulatedLambdaResponse]:
     """The response class of one emulator: moto instantiates it per request, so what a request
-    needs of the emulator is bound to the class."""
+    needs of the emulator is bound to the class. The emulator's own operations (event invoke
+    configs per qualifier, account settings, reserved concurrency) and the unknown-operation
+    answer come first in the method order."""
     attributes = {"backends": backends, "async_payload_limit": async_payload_limit}
-    return type("BoundLambdaResponse", (EmulatedLambdaResponse,), attributes)
+    bases = (UnknownOperationGuard, EventInvokeConfigResponse, AccountSettingsResponse)
+    return type("BoundLambdaResponse", (*bases, EmulatedLambdaResponse), attributes)
 
 
 class EmulatedLambdaResponse(LambdaResponse):
@@ -66,6 +71,8 @@ class EmulatedLambdaResponse(LambdaResponse):
             payload = payload.encode("utf-8")
         fn = self.backend.find_function(function_name, qualifier)
         _check_json(payload)
+        # The handler's context.invoked_function_arn is the ARN as the caller named it.
+        invoked_arn = self.backend.invoked_arn(function_name, qualifier)
 
         if invocation_type == "DryRun":
             return 204, {"status": "204"}, ""
@@ -73,11 +80,11 @@ class EmulatedLambdaResponse(LambdaResponse):
             limit = self.async_payload_limit
             if len(payload) > limit:
                 raise RequestEntityTooLarge(len(payload), limit)
-            request_id = self.backend.invoke_async(fn, qualifier, payload)
+            request_id = self.backend.invoke_async(fn, qualifier, payload, invoked_arn)
             # The 202's request ID is the invocation's: the one in the logs and the DLQ message.
             return 202, {"status": "202", _REQUEST_ID: request_id}, ""
 
-        result = self.backend.invoke_sync(fn, payload, str(uuid.uuid4()))
+        result = self.backend.invoke_sync(fn, payload, str(uuid.uuid4()), invoked_arn)
         headers = {
             "status": "200",
             _REQUEST_ID: result.request_id,

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
+import logging
+import threading
 import time
 import uuid
 from typing import Any, Callable
@@ -34,6 +37,8 @@ from moto.sqs.models import sqs_backends
 from ..aws.arn import Arn, ArnError
 from .moto_sqs import install as install_sqs_index
 from .moto_sqs import uninstall as uninstall_sqs_index
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "BackendDict",
@@ -82,6 +87,7 @@ def app_factory(lambda_response: type[LambdaResponse]) -> Any:
             view = convert_to_flask_response(lambda_response.dispatch)
             for endpoint in list(app.view_functions):
                 app.view_functions[endpoint] = view
+            route_every_lambda_path(app, view)
         return app
 
     return create_app
@@ -226,3 +232,165 @@ def s3_put_object(bucket: str, key: str, body: bytes) -> None:
         raise MissingBucket(bucket=bucket)
     partition, account_id = located
     s3_backends[account_id][partition].put_object(bucket, key, body)
+
+
+# -- Deliveries from moto's other services to Lambda (error bodies and request ids) -------------
+
+_LAMBDA_DELIVERY_GUARDS = 0
+_MOTO_SUBSCRIPTION_PUBLISH: Callable[..., Any] | None = None
+
+
+def _publish_skipping_lambda(subscription: Any, *args: Any, **kwargs: Any) -> None:
+    if subscription.protocol == "lambda":
+        # moto would look the function up in its own Lambda backend, which never holds the
+        # emulator's functions, and its Lambda error would become the answer to SNS's Publish.
+        # On AWS the Publish succeeds whatever the function does (docs/aws-behaviour.md, Error
+        # bodies and request ids); delivering to the function is not emulated here.
+        log.info("SNS delivery to Lambda subscription %s skipped", subscription.endpoint)
+        return None
+    assert _MOTO_SUBSCRIPTION_PUBLISH is not None
+    return _MOTO_SUBSCRIPTION_PUBLISH(subscription, *args, **kwargs)
+
+
+def install_lambda_delivery_guard() -> None:
+    """Make moto's SNS leave Lambda subscriptions alone; counted, like ``install_sqs_index``."""
+    global _LAMBDA_DELIVERY_GUARDS, _MOTO_SUBSCRIPTION_PUBLISH
+    from moto.sns.models import Subscription
+
+    with _GUARD_LOCK:
+        _LAMBDA_DELIVERY_GUARDS += 1
+        if _LAMBDA_DELIVERY_GUARDS == 1:
+            _MOTO_SUBSCRIPTION_PUBLISH = Subscription.publish
+            Subscription.publish = _publish_skipping_lambda  # type: ignore[method-assign]
+
+
+def uninstall_lambda_delivery_guard() -> None:
+    """Undo ``install_lambda_delivery_guard`` (the last of nested installs)."""
+    global _LAMBDA_DELIVERY_GUARDS, _MOTO_SUBSCRIPTION_PUBLISH
+    from moto.sns.models import Subscription
+
+    with _GUARD_LOCK:
+        if _LAMBDA_DELIVERY_GUARDS == 0:
+            return
+        _LAMBDA_DELIVERY_GUARDS -= 1
+        if _LAMBDA_DELIVERY_GUARDS == 0 and _MOTO_SUBSCRIPTION_PUBLISH is not None:
+            Subscription.publish = _MOTO_SUBSCRIPTION_PUBLISH  # type: ignore[method-assign]
+            _MOTO_SUBSCRIPTION_PUBLISH = None
+
+
+def lambda_delivery_guard_installed() -> bool:
+    return _LAMBDA_DELIVERY_GUARDS > 0
+
+
+_GUARD_LOCK = threading.Lock()
+
+
+# -- Lambda routes beyond moto's: every operation answers JSON --------------------------
+
+
+def lambda_storage_usage(backend: LambdaBackend) -> tuple[int, int]:
+    """(functions, bytes of code stored): every version's package, $LATEST included, and every
+    layer version's, as GetAccountSettings counts them (account_settings.py)."""
+    count, total = 0, 0
+    for group in backend._lambdas._functions.values():
+        count += 1
+        total += sum(int(fn.code_size or 0) for fn in [group["latest"], *group["versions"]])
+    for layer in backend._layers._layers.values():
+        total += sum(int(v.code_size or 0) for v in layer.layer_versions.values())
+    return count, total
+
+
+def lambda_reserved_concurrency(backend: LambdaBackend) -> dict[str, int]:
+    """Each function's reserved concurrency, by name, for those that have one."""
+    return {
+        name: int(group["latest"].reserved_concurrency)
+        for name, group in backend._lambdas._functions.items()
+        if group["latest"].reserved_concurrency is not None
+    }
+
+
+UNKNOWN_OPERATION = "UnknownOperationException"
+
+
+class UnknownOperationGuard:
+    """An operation the emulator has no method for answers as a Smithy server answers a request
+    it cannot route: 404 UnknownOperationException, in Lambda's JSON (docs/aws-behaviour.md,
+    Event invoke config, regions and names); moto would raise NotImplementedError (a 500)."""
+
+    def call_action(self) -> tuple[int, dict[str, str], str]:
+        from moto.core.utils import camelcase_to_underscores, method_names_from_class
+
+        action = camelcase_to_underscores(self._get_action() or "")  # type: ignore[attr-defined]
+        if not action or action not in method_names_from_class(type(self)):
+            body = json.dumps({"__type": UNKNOWN_OPERATION, "message": "Unknown operation"})
+            return 404, {"Content-Type": "application/json"}, body
+        return super().call_action()  # type: ignore[misc]
+
+
+def route_every_lambda_path(app: Flask, view: Any) -> None:
+    """Every path reaches the Lambda view (moto's url map leaves out, e.g., account-settings,
+    which Flask would answer with an HTML 404); the view finds the operation in botocore's
+    model, as for moto's own routes."""
+    methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
+    app.add_url_rule("/", "asyncdlq_lambda_root", view, methods=methods)
+    app.add_url_rule("/<path:_any>", "asyncdlq_lambda_any", view, methods=methods)
+
+
+# -- Function configuration and states (function_shape.py, function_state.py) ----------
+
+
+def moto_function_configuration(fn: LambdaFunction, on_create: bool) -> dict[str, Any]:
+    """moto's own FunctionConfiguration dict of ``fn`` (function_shape reshapes it to AWS's)."""
+    return LambdaFunction.get_configuration(fn, on_create)
+
+
+def moto_publishes_by_copy() -> bool:
+    """Whether moto publishes a version as a shallow copy of $LATEST followed by ``set_version``
+    on the copy: EmulatedFunction.set_version gives the copy its own life cycle there."""
+    import inspect
+
+    from moto.awslambda.models import LambdaStorage
+
+    source = inspect.getsource(LambdaStorage.publish_version)
+    return "copy.copy(" in source and ".set_version(" in source
+
+
+# -- Async records and logs (targets.py, function_logs.py) ----------------------------------
+
+
+def sqs_send_with_trace(
+    account_id: str,
+    region: str,
+    queue_name: str,
+    body: str,
+    attributes: dict[str, dict[str, str]] | None,
+    trace_header: str,
+) -> str:
+    """``sqs_send`` with the AWSTraceHeader system attribute, which moto keeps in
+    ``Message.system_attributes`` and returns on ReceiveMessage with AttributeNames."""
+    system = {"AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}}
+    backend = sqs_backends[account_id][region]
+    queue = backend.get_queue(queue_name)
+    if queue.fifo_queue:
+        return backend.send_message(
+            queue_name, body, message_attributes=attributes or {}, system_attributes=system
+        ).id
+    backend._validate_message(queue, message_body=body, delay_seconds=0)  # the size limit
+    message = SqsMessage(str(uuid.uuid4()), body, system)
+    if attributes:
+        message.message_attributes = attributes
+    message.mark_sent(delay_seconds=int(queue.delay_seconds or 0))
+    queue.add_message(message)
+    return message.id
+
+
+def put_log_events_if_present(
+    account_id: str, region: str, group: str, stream: str, messages: list[str]
+) -> bool:
+    """``put_log_events``, but False (nothing written) when the group or stream is gone."""
+    backend = logs_backends[account_id][region]
+    if group not in backend.groups or stream not in backend.groups[group].streams:
+        return False
+    now = int(time.time() * 1000)
+    backend.put_log_events(group, stream, [{"timestamp": now, "message": m} for m in messages])
+    return True

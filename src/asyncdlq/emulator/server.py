@@ -15,7 +15,14 @@ from .. import __version__
 from .error_boundary import AwsErrorBoundary
 from .http import KeepAliveWSGIServer
 from .instance import DEFAULT_ASYNC_PAYLOAD_LIMIT, Emulator, EmulatorConfig
-from .moto_glue import CachedDispatcher, app_factory, install_sqs_index, uninstall_sqs_index
+from .moto_glue import (
+    CachedDispatcher,
+    app_factory,
+    install_lambda_delivery_guard,
+    install_sqs_index,
+    uninstall_lambda_delivery_guard,
+    uninstall_sqs_index,
+)
 from .request_guard import GuardPolicy, RequestGuard, normalize_origin
 
 log = logging.getLogger(__name__)
@@ -105,6 +112,7 @@ class EmulatorServer:
         )
         self.emulator = Emulator(config)
         install_sqs_index()  # moto's SQS queues on an index (moto_sqs.py)
+        install_lambda_delivery_guard()  # moto's SNS never calls moto's own Lambda
         self.policy = GuardPolicy.for_bind(
             host,
             self.port,
@@ -146,6 +154,7 @@ class EmulatorServer:
         self._http.server_close()
         pending = self.emulator.shutdown()
         uninstall_sqs_index()
+        uninstall_lambda_delivery_guard()
         return pending
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import enum
 import json
+import secrets
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -98,8 +100,19 @@ def _sqs_dead_letter(arn: Arn, payload: bytes, request_id: str, error: str | Non
     )
 
 
+def trace_header(at: float | None = None) -> str:
+    """An X-Ray trace header as Lambda's own SQS sends carry it in AWSTraceHeader:
+    ``Root=1-<8 hex: epoch s>-<24 hex>;Parent=<16 hex>;Sampled=0`` (docs/aws-behaviour.md, Async
+    records, logs and throttles). Sampled=0: the functions are PassThrough with no traced caller."""
+    epoch = int(time.time() if at is None else at)
+    return f"Root=1-{epoch:08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
+
+
 def _sqs_record(arn: Arn, record: Mapping[str, Any], success: bool, _: AsyncInvoker) -> str:
-    return moto_glue.sqs_send(arn.account, arn.region, arn.name, _record_text(record), None)
+    # Recorded on AWS for on-failure records; a dead letter's trace header is unconfirmed.
+    return moto_glue.sqs_send_with_trace(
+        arn.account, arn.region, arn.name, _record_text(record), None, trace_header()
+    )
 
 
 # -- SNS ---------------------------------------------------------------------------------------

@@ -47,10 +47,12 @@ DLQ_NOT_AN_ARN = "Invalid dead letter queue ARN: ARNs must start with 'arn:': {a
 # Unconfirmed: no recorded text for an ARN of another service; the [CC] form is kept.
 DLQ_UNSUPPORTED = "Invalid dead letter queue ARN: {arn}"
 
-# [BC] DestinationArn. [LS] recorded the same message with the 2023 form of the pattern.
+# [LS] (recorded 25-11-2025): botocore's DestinationArn pattern with AWS's newer "(eusc-)?"
+# region prefix, the pattern AWS matches and quotes (docs/aws-behaviour.md, Event invoke config,
+# regions and names).
 DESTINATION_PATTERN = (
     r"$|kafka://([^.]([a-zA-Z0-9\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:"
-    r"([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)"
+    r"((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)"
 )
 RESOURCE_ARN_PATTERN = r"(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()"  # [BC] DeadLetterConfig
 _RANGES = (  # [BC], docs/aws-behaviour.md, Retry timing and event age
@@ -152,6 +154,19 @@ def validate_destination_arn(
     return True
 
 
+def validate_event_invoke_config_shape(config: Mapping[str, Any]) -> None:
+    """What AWS checks before it looks the function up: ranges, patterns, "nothing set"."""
+    errors = _shape_errors(config)
+    if errors:
+        raise ValidationErrors(errors)
+    if all(
+        config.get(k) is None
+        for k in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
+    ):
+        # [LS]: DestinationConfig={"OnSuccess": {}} is accepted, so its presence counts.
+        raise InvalidParameterValueException(NOTHING_SET)
+
+
 def validate_event_invoke_config(
     function_arn: str,
     config: Mapping[str, Any],
@@ -163,15 +178,7 @@ def validate_event_invoke_config(
 
     ``function_exists``: the Lambda backend's look-up of a destination function (name and
     qualifier of the ARN). ``target_exists`` replaces every look-up (tests)."""
-    errors = _shape_errors(config)
-    if errors:
-        raise ValidationErrors(errors)
-    if all(
-        config.get(k) is None
-        for k in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
-    ):
-        # [LS]: DestinationConfig={"OnSuccess": {}} is accepted, so its presence counts.
-        raise InvalidParameterValueException(NOTHING_SET)
+    validate_event_invoke_config_shape(config)
     destinations = config.get("DestinationConfig") or {}
     success = (destinations.get("OnSuccess") or {}).get("Destination") or None
     failure = (destinations.get("OnFailure") or {}).get("Destination") or None
@@ -218,3 +225,51 @@ def validate_dead_letter_arn(target_arn: str | None, *, allow_empty: bool = Fals
         or not target.names_resource(parsed)
     ):
         raise InvalidParameterValueException(DLQ_UNSUPPORTED.format(arn=arn))
+
+
+# -- function names in a request (request_validation, after the model's own checks) -------------
+# [LS] tests/aws/services/lambda_/test_lambda_api.snapshot.json (recorded 25-11-2025):
+# TestLambdaFunction::test_get_function_wrong_region, test_function_name_and_qualifier_validation.
+WRONG_REGION = "Functions from '{arn_region}' are not reachable in this region ('{region}')"
+QUALIFIER_MISMATCH = (
+    "The derived qualifier from the function name does not match the specified qualifier."
+)
+MAX_FUNCTION_NAME = 64  # CreateFunction's name, whatever the form of FunctionName
+
+
+def split_function_name(function_name: str) -> tuple[str, str | None]:
+    """The name and the qualifier in a FunctionName parameter: a name, ``name:qualifier``, a
+    partial ARN (``[account:]function:name[:qualifier]``) or a full ARN."""
+    resource = function_name.split(":function:")[-1] if ":" in function_name else function_name
+    if resource.startswith("function:"):
+        resource = resource[len("function:") :]
+    name, _, qualifier = resource.partition(":")
+    return name, qualifier or None
+
+
+def function_name_problem(
+    operation: str, values: Mapping[str, Any], region: str | None
+) -> tuple[str, str, int] | None:
+    """(code, message, status) of what AWS answers about a well-formed FunctionName, or None.
+
+    The region of a full ARN must be the endpoint's; a qualifier in the name must agree with
+    the Qualifier parameter; CreateFunction's name is at most 64 characters."""
+    function_name = values.get("FunctionName")
+    if not isinstance(function_name, str):
+        return None
+    parts = function_name.split(":")
+    if function_name.startswith("arn:") and len(parts) > 3 and region and parts[3] != region:
+        return (
+            "ResourceNotFoundException",
+            WRONG_REGION.format(arn_region=parts[3], region=region),
+            404,
+        )
+    name, derived = split_function_name(function_name)
+    qualifier = values.get("Qualifier")
+    if derived is not None and qualifier is not None and derived != qualifier:
+        return ("InvalidParameterValueException", QUALIFIER_MISMATCH, 400)
+    if operation == "CreateFunction" and len(name) > MAX_FUNCTION_NAME:
+        constraint = f"Member must have length less than or equal to {MAX_FUNCTION_NAME}"
+        message = validation_message([(function_name, "functionName", constraint)])
+        return ("InvalidParameterValueException", message, 400)
+    return None

@@ -6,7 +6,9 @@ Standard library only and Python 3.9-compatible, like bootstrap.py, which import
 
 import os
 
-# Lambda's Text-format LAMBDA_WARNING before an init error (awslambdaric lambda_literals.py).
+# Lambda's Text-format LAMBDA_WARNING before an init error only: awslambdaric 3.1.0 and later
+# (lambda_literals.py; bootstrap.py ``run``); an invocation error has none, as recorded on
+# python3.12 (docs/aws-behaviour.md, Async records, logs and throttles).
 _UNHANDLED_WARNING = (
     "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. "
     "However, in rare cases, a Lambda runtime update can cause unexpected function behavior. For "

@@ -17,7 +17,7 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import boto3
 
@@ -50,10 +50,21 @@ class RuntimeFailure(Exception):
 class Worker:
     """One execution environment: a process, its log stream, and a lock so it runs one at a time."""
 
-    def __init__(self, spec: FunctionSpec, code_dir: Path, endpoint_url: str, spawner: Spawner):
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        code_dir: Path,
+        endpoint_url: str,
+        spawner: Spawner,
+        may_create_log_group: Callable[[FunctionSpec], bool] | None = None,
+    ):
         self.spec = spec
         self.stream = function_logs.LogStream(
-            spec.account_id, spec.region, spec.log_group, spec.version
+            spec.account_id,
+            spec.region,
+            spec.log_group,
+            spec.version,
+            None if may_create_log_group is None else lambda: may_create_log_group(spec),
         )
         self.marker = f"AWS_LAMBDA_LOG_STREAM_NAME={self.stream.name}".encode()
         self._messages: queue.Queue[dict[str, Any]] = queue.Queue()

@@ -96,8 +96,8 @@ def finish_invoke(
         outcome = {
             "ok": False,
             "error": {
-                "errorMessage": f"Response payload size ({outcome['oversize']} bytes) exceeded "
-                f"maximum allowed payload size ({worker.response_limit} bytes).",
+                "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                f"({worker.response_limit} bytes).",
                 "errorType": "Function.ResponseSizeTooLarge",
             },
             "max_memory_mb": outcome.get("max_memory_mb", 0),

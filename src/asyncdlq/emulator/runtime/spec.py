@@ -28,6 +28,13 @@ class FunctionSpec:
     code_sha256: str
     code_zip: bytes = field(repr=False, compare=False)
     log_group_name: str = ""  # LoggingConfig.LogGroup; empty means Lambda's default
+    # The ARN the caller invoked, as the handler's context.invoked_function_arn shows it: bare
+    # when the caller gave a bare name (docs/aws-behaviour.md, Function configuration and
+    # states). Not part of the environment: one warm environment serves every form.
+    invoked_arn: str = field(default="", compare=False)
+    # The execution role, for what Lambda does with it outside the handler (re-creating a
+    # deleted log group); a new role needs no new environment.
+    role_arn: str = field(default="", compare=False)
 
     @property
     def log_group(self) -> str:
@@ -36,6 +43,11 @@ class FunctionSpec:
     @property
     def qualified_arn(self) -> str:
         return f"{self.function_arn}:{self.version}"
+
+    @property
+    def invoked_function_arn(self) -> str:
+        """What the invoke request named; the unqualified ARN when no request says."""
+        return self.invoked_arn or self.function_arn
 
     @property
     def environment_key(self) -> str:

@@ -16,6 +16,7 @@ import threading
 import time
 import zipfile
 from pathlib import Path
+from typing import Callable
 
 from . import process_tree
 from .environment import RuntimeFailure, Worker
@@ -52,6 +53,7 @@ class WorkerPool:
         work_dir: Path | None = None,
         idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
         adopt_orphans: bool = False,
+        may_create_log_group: Callable[[FunctionSpec], bool] | None = None,
     ) -> None:
         """``adopt_orphans``: for a process that runs only the emulator (the CLI): it becomes a
         child subreaper, so a handler's double-forked child reparents to it and shutdown kills
@@ -60,6 +62,8 @@ class WorkerPool:
             raise ValueError("idle_timeout_s must be > 0")
         self.endpoint_url = endpoint_url
         self.idle_timeout_s = idle_timeout_s
+        # Whether the function's role may re-create its deleted log group; None: it may.
+        self._may_create_log_group = may_create_log_group
         self._work_dir = Path(work_dir or tempfile.mkdtemp(prefix="asyncdlq-code-"))
         self._idle: dict[str, list[Worker]] = {}
         self._generation: dict[str, str] = {}  # function ARN -> current environment key
@@ -123,7 +127,13 @@ class WorkerPool:
         self._stop_all(stale)
         if worker is None:
             try:
-                worker = Worker(spec, self._code_dir(spec), self.endpoint_url, self._spawner)
+                worker = Worker(
+                    spec,
+                    self._code_dir(spec),
+                    self.endpoint_url,
+                    self._spawner,
+                    self._may_create_log_group,
+                )
             except BaseException:
                 with self._lock:
                     self._busy[spec.function_arn] -= 1
