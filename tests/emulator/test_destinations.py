@@ -130,6 +130,9 @@ def test_on_success_to_eventbridge(aws, emulator, deploy) -> None:
     assert event["source"] == "lambda"
     assert event["detail-type"] == "Lambda Function Invocation Result - Success"
     assert event["detail"]["requestContext"]["requestId"] == request_id
+    # "The resource event field contains the function and destination ARNs" (docs/aws-behaviour.md,
+    # Destinations and dead-letter targets).
+    assert event["resources"] == [event["detail"]["requestContext"]["functionArn"], bus]
 
 
 def _bucket(aws, fn) -> str:

@@ -155,14 +155,21 @@ def put_log_events(
 
 
 def events_put(
-    account_id: str, region: str, bus_arn: str, source: str, detail_type: str, detail: str
+    account_id: str,
+    region: str,
+    bus_arn: str,
+    source: str,
+    detail_type: str,
+    detail: str,
+    resources: list[str] | None = None,
 ) -> None:
     """PutEvents on moto's bus; raises if the bus refused the entry."""
     from moto.events.models import events_backends
 
-    entries = events_backends[account_id][region].put_events(
-        [{"Source": source, "DetailType": detail_type, "Detail": detail, "EventBusName": bus_arn}]
-    )
+    entry = {"Source": source, "DetailType": detail_type, "Detail": detail, "EventBusName": bus_arn}
+    if resources:
+        entry["Resources"] = resources
+    entries = events_backends[account_id][region].put_events([entry])
     if entries and "ErrorCode" in entries[0]:
         raise RuntimeError(f"{entries[0]['ErrorCode']}: {entries[0].get('ErrorMessage')}")
 

@@ -143,9 +143,10 @@ def _lambda_record(
 
 def _events_record(arn: Arn, record: Mapping[str, Any], success: bool, _: AsyncInvoker) -> str:
     outcome = "Success" if success else "Failure"
-    # AWS's guide says the source is "aws.lambda" and the event's resources name the function
-    # and the bus; the emulator keeps "lambda" and no resources until a recorded event settles
-    # it (docs/aws-behaviour.md, Destinations and dead-letter targets).
+    # The event's resources name the function and the bus; its source is "lambda", as AWS's CDK
+    # guide gives it (the Lambda guide says "aws.lambda": docs/aws-behaviour.md, Destinations and
+    # dead-letter targets).
+    function_arn = str(record.get("requestContext", {}).get("functionArn", ""))
     moto_glue.events_put(
         arn.account,
         arn.region,
@@ -153,6 +154,7 @@ def _events_record(arn: Arn, record: Mapping[str, Any], success: bool, _: AsyncI
         "lambda",
         f"Lambda Function Invocation Result - {outcome}",
         _record_text(record),
+        [function_arn, str(arn)] if function_arn else [str(arn)],
     )
     return ""
 
