@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import pytest
 
-from asyncdlq.emulator.async_engine import backoff_delay_s
+from asyncdlq.aws.timing import backoff_delay_s
 from asyncdlq.emulator.async_events import AsyncSettings
 
 from .engine_fakes import DLQ, ON_FAILURE, ON_SUCCESS, ROLE, World, drain, event_for

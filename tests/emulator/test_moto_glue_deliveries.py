@@ -64,12 +64,12 @@ def test_a_message_keeps_its_system_attributes_where_receive_reads_them() -> Non
     assert '"AWSTraceHeader"' in source and "message.system_attributes" in source
 
 
-def test_sqs_send_with_trace_stores_the_header_as_a_system_attribute() -> None:
+def test_sqs_send_with_a_trace_header_stores_the_header_as_a_system_attribute() -> None:
     backend = sqs_backends[ACCOUNT][REGION]
     name = f"q-{uuid.uuid4().hex[:8]}"
     backend.create_queue(name)
     try:
-        message_id = moto_glue.sqs_send_with_trace(ACCOUNT, REGION, name, "{}", None, TRACE)
+        message_id = moto_glue.sqs_send(ACCOUNT, REGION, name, "{}", None, TRACE)
         (message,) = backend.get_queue(name).messages
         assert message.id == message_id and message.body == "{}"
         assert message.system_attributes == {
@@ -79,12 +79,12 @@ def test_sqs_send_with_trace_stores_the_header_as_a_system_attribute() -> None:
         backend.delete_queue(name)
 
 
-def test_put_log_events_if_present_says_when_the_group_is_gone() -> None:
+def test_put_log_events_says_when_the_group_is_gone() -> None:
     backend = logs_backends[ACCOUNT][REGION]
     group, stream = f"/aws/lambda/g-{uuid.uuid4().hex[:8]}", "2024/01/01/[$LATEST]abc"
-    assert moto_glue.put_log_events_if_present(ACCOUNT, REGION, group, stream, ["x"]) is False
+    assert moto_glue.put_log_events(ACCOUNT, REGION, group, stream, ["x"]) is False
     moto_glue.create_log_stream(ACCOUNT, REGION, group, stream)
-    assert moto_glue.put_log_events_if_present(ACCOUNT, REGION, group, stream, ["x"]) is True
+    assert moto_glue.put_log_events(ACCOUNT, REGION, group, stream, ["x"]) is True
     assert [e.message for e in backend.groups[group].streams[stream].events] == ["x"]
     backend.delete_log_group(group)
-    assert moto_glue.put_log_events_if_present(ACCOUNT, REGION, group, stream, ["y"]) is False
+    assert moto_glue.put_log_events(ACCOUNT, REGION, group, stream, ["y"]) is False

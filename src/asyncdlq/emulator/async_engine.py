@@ -45,8 +45,7 @@ from .outcome_delivery import THROTTLES, OutcomeDelivery
 from .runtime.spec import FunctionSpec
 from .runtime.workers import Throttled
 
-# backoff_delay_s is re-exported: the engine's tests read the back-off schedule from here.
-__all__ = ["AsyncEngine", "AsyncEvent", "AsyncSettings", "EngineServices", "backoff_delay_s"]
+__all__ = ["AsyncEngine", "AsyncEvent", "AsyncSettings", "EngineServices"]
 
 log = logging.getLogger(__name__)
 

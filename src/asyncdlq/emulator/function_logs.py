@@ -73,7 +73,7 @@ class LogStream:
         clipped = [clip(m) for m in messages]
         with self._lock:
             # One moto call for the batch: about 15 us an event instead of 200.
-            if not moto_glue.put_log_events_if_present(*self._where(), clipped):
+            if not moto_glue.put_log_events(*self._where(), clipped):
                 self._recreate(clipped)
             if self._tail is not None:
                 self._keep_tail(clipped)
@@ -88,7 +88,7 @@ class LogStream:
             moto_glue.create_log_stream(*self._where())
         except Exception:  # e.g. deleted and re-created by someone else meanwhile
             log.debug("log stream %s of %s not re-created", self.name, self.group, exc_info=True)
-        moto_glue.put_log_events_if_present(*self._where(), messages)
+        moto_glue.put_log_events(*self._where(), messages)
 
     def _keep_tail(self, messages: list[str]) -> None:
         tail = self._tail

@@ -99,19 +99,29 @@ def sqs_send(
     queue_name: str,
     body: str,
     attributes: dict[str, dict[str, str]] | None,
+    trace_header: str | None = None,
 ) -> str:
     """SendMessage on moto's queue; returns the message id. Raises if the queue is gone.
+    ``trace_header``: the AWSTraceHeader system attribute, which moto keeps in
+    ``Message.system_attributes`` and returns on ReceiveMessage with AttributeNames.
 
     moto's send_message reads queue.attributes, which counts every queued message: O(depth) per
     send, so a burst into one queue goes quadratic (122 ms a send at depth 3,000). Standard
     queues take the same steps directly; FIFO queues (dedup, groups) still go through moto.
     """
+    system = (
+        {"AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}}
+        if trace_header
+        else {}
+    )
     backend = sqs_backends[account_id][region]
     queue = backend.get_queue(queue_name)
     if queue.fifo_queue:
-        return backend.send_message(queue_name, body, message_attributes=attributes or {}).id
+        return backend.send_message(
+            queue_name, body, message_attributes=attributes or {}, system_attributes=system
+        ).id
     backend._validate_message(queue, message_body=body, delay_seconds=0)  # the size limit
-    message = SqsMessage(str(uuid.uuid4()), body)
+    message = SqsMessage(str(uuid.uuid4()), body, system)
     if attributes:
         message.message_attributes = attributes
     message.mark_sent(delay_seconds=int(queue.delay_seconds or 0))
@@ -146,12 +156,15 @@ def create_log_stream(account_id: str, region: str, group: str, stream: str) -> 
 
 def put_log_events(
     account_id: str, region: str, group: str, stream: str, messages: list[str]
-) -> None:
+) -> bool:
+    """Write the events; False (nothing written) when the group or stream is gone, e.g. deleted
+    by terraform destroy while the function still ran."""
     backend = logs_backends[account_id][region]
     if group not in backend.groups or stream not in backend.groups[group].streams:
-        return  # the group was deleted (e.g. terraform destroy) while the function still ran
+        return False
     now = int(time.time() * 1000)
     backend.put_log_events(group, stream, [{"timestamp": now, "message": m} for m in messages])
+    return True
 
 
 def events_put(
@@ -360,44 +373,3 @@ def moto_publishes_by_copy() -> bool:
 
     source = inspect.getsource(LambdaStorage.publish_version)
     return "copy.copy(" in source and ".set_version(" in source
-
-
-# -- Async records and logs (targets.py, function_logs.py) ----------------------------------
-
-
-def sqs_send_with_trace(
-    account_id: str,
-    region: str,
-    queue_name: str,
-    body: str,
-    attributes: dict[str, dict[str, str]] | None,
-    trace_header: str,
-) -> str:
-    """``sqs_send`` with the AWSTraceHeader system attribute, which moto keeps in
-    ``Message.system_attributes`` and returns on ReceiveMessage with AttributeNames."""
-    system = {"AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}}
-    backend = sqs_backends[account_id][region]
-    queue = backend.get_queue(queue_name)
-    if queue.fifo_queue:
-        return backend.send_message(
-            queue_name, body, message_attributes=attributes or {}, system_attributes=system
-        ).id
-    backend._validate_message(queue, message_body=body, delay_seconds=0)  # the size limit
-    message = SqsMessage(str(uuid.uuid4()), body, system)
-    if attributes:
-        message.message_attributes = attributes
-    message.mark_sent(delay_seconds=int(queue.delay_seconds or 0))
-    queue.add_message(message)
-    return message.id
-
-
-def put_log_events_if_present(
-    account_id: str, region: str, group: str, stream: str, messages: list[str]
-) -> bool:
-    """``put_log_events``, but False (nothing written) when the group or stream is gone."""
-    backend = logs_backends[account_id][region]
-    if group not in backend.groups or stream not in backend.groups[group].streams:
-        return False
-    now = int(time.time() * 1000)
-    backend.put_log_events(group, stream, [{"timestamp": now, "message": m} for m in messages])
-    return True

@@ -110,7 +110,7 @@ def trace_header(at: float | None = None) -> str:
 
 def _sqs_record(arn: Arn, record: Mapping[str, Any], success: bool, _: AsyncInvoker) -> str:
     # Recorded on AWS for on-failure records; a dead letter's trace header is unconfirmed.
-    return moto_glue.sqs_send_with_trace(
+    return moto_glue.sqs_send(
         arn.account, arn.region, arn.name, _record_text(record), None, trace_header()
     )
 

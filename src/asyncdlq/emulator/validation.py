@@ -116,12 +116,6 @@ def _is_self(function_arn: str, destination: Arn) -> bool:
     )
 
 
-def default_target_exists(arn: str) -> bool:
-    """The look-ups that need no Lambda backend (SQS queues, SNS topics); Lambda functions are
-    taken to exist. A caller with a backend passes ``function_exists`` instead."""
-    return targets.existence()(arn)
-
-
 def _exists_check(
     function_exists: FunctionExists | None, target_exists: TargetExists | None
 ) -> TargetExists:
