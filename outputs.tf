@@ -71,3 +71,13 @@ output "maximum_event_age_in_seconds" {
   description = "Maximum age of an asynchronous event as deployed; an upper bound on how long a failing event can take to reach the dead-letter queue."
   value       = aws_lambda_function_event_invoke_config.this.maximum_event_age_in_seconds
 }
+
+output "trigger_target_arn" {
+  description = "ARN to subscribe, target or notify so that the allowed_triggers permissions apply: the function's ARN with :<event_invoke_qualifier> when that names a version or alias (the permissions are on it), else the unqualified ARN."
+  value       = local.trigger_qualifier == null ? aws_lambda_function.this.arn : "${aws_lambda_function.this.arn}:${local.trigger_qualifier}"
+}
+
+output "allowed_trigger_statement_ids" {
+  description = "Statement ids of the function's resource-based policy created from allowed_triggers, sorted; reference it from the subscription, rule target or bucket notification (or give them depends_on = [module.<name>]) so that they are created after the permissions."
+  value       = sort([for permission in aws_lambda_permission.triggers : permission.statement_id])
+}

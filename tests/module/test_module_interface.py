@@ -33,12 +33,15 @@ VARIABLES = {
     # logs and runtime behaviour
     "log_retention_in_days", "log_kms_key_arn", "log_format", "application_log_level",
     "system_log_level", "tracing_mode", "reserved_concurrent_executions",
+    # who may invoke the function (triggers.tf)
+    "allowed_triggers",
 }  # fmt: skip
 
 OUTPUTS = {
     "function_name", "function_arn", "function_qualified_arn", "function_invoke_arn",
     "role_name", "role_arn", "dlq_arn", "dlq_url", "dlq_name", "log_group_name", "log_group_arn",
     "event_invoke_config_id", "maximum_retry_attempts", "maximum_event_age_in_seconds",
+    "trigger_target_arn", "allowed_trigger_statement_ids",
 }  # fmt: skip
 
 

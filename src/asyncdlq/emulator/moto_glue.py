@@ -373,3 +373,36 @@ def moto_publishes_by_copy() -> bool:
 
     source = inspect.getsource(LambdaStorage.publish_version)
     return "copy.copy(" in source and ".set_version(" in source
+
+
+# -- Resource-based policies (resource_policies.py) ------------------------------------------
+
+
+def lambda_resource_policy(
+    backend: LambdaBackend, function_name: str, qualifier: str | None
+) -> dict[str, Any] | None:
+    """The AddPermission statements moto keeps for the function (``fn.policy.statements``), as a
+    policy document; None when there are none. Raises UnknownFunctionException if it is gone.
+
+    moto publishes a version as a shallow copy of $LATEST, so every version shares $LATEST's
+    statements (on AWS a new version starts with no policy): callers must match each statement's
+    Resource against the ARN invoked, as resource_policies.may_invoke does.
+    """
+    import copy
+
+    fn = backend.get_function(function_name, qualifier)
+    statements = copy.deepcopy(list(fn.policy.statements))
+    if not statements:
+        return None
+    return {"Version": "2012-10-17", "Id": "default", "Statement": statements}
+
+
+# -- EventBridge rule patterns (trigger_events.py callers; gaps pinned in test_moto_glue_C.py) --
+
+
+def event_pattern_matches(pattern: str, event: dict[str, Any]) -> bool:
+    """moto's EventBridge pattern matcher on one event (``InvalidEventPatternException`` for a
+    pattern moto rejects)."""
+    from moto.events.models import EventPattern
+
+    return bool(EventPattern.load(pattern).matches_event(event))
