@@ -70,7 +70,9 @@ def test_matching_statement_allows() -> None:
 
 def test_no_policy_denies() -> None:
     decision = may_invoke(None, SNS, TOPIC, ACCOUNT, FN)
-    assert not decision.allowed and decision.reason == f"{FN} has no resource-based policy"
+    assert not decision.allowed and decision.reason.endswith(
+        f"to invoke {FN}; the function has no resource-based policy"
+    )
 
 
 def test_wrong_source_arn_denies() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..aws.timing import DEFAULT_EVENT_AGE_S, DEFAULT_RETRY_ATTEMPTS
 from .runtime.spec import AttemptResult, FunctionSpec
+from .trigger_sources import TriggerSource
 
 # The conditions of AWS's invocation record (docs/aws-behaviour.md, Destinations and dead-letter
 # targets) and the outcomes of the emulator's own life cycle (a deleted function's events are
@@ -48,6 +49,8 @@ class AsyncEvent:
     duplicate: bool = False  # an extra delivery of an already accepted event (at least once)
     # The ARN the caller invoked (bare or qualified): the handler's context.invoked_function_arn.
     invoked_arn: str = ""
+    # The service that invoked (SNS, EventBridge, S3); None for an Invoke call.
+    source: TriggerSource | None = None
     attempts: list[AttemptResult] = field(default_factory=list)
     throttles: int = 0
     # Errors inside the emulator (AWS's 5xx system errors): retried, never counted as attempts.
@@ -100,6 +103,7 @@ class AsyncEvent:
             "function_name": self.function_name,
             "qualifier": self.qualifier,
             "duplicate": self.duplicate,
+            "source": self.source.summary() if self.source else None,
             "received_at": self.received_at,
             "outcome": self.outcome,
             "finished_at": self.finished_at,

@@ -21,6 +21,8 @@ from .lambda_backend import LambdaBackends
 from .lambda_responses import EmulatedLambdaResponse, bind_response
 from .runtime.spec import AttemptResult, FunctionSpec
 from .runtime.workers import DEFAULT_IDLE_TIMEOUT_S, WorkerPool
+from .trigger_delivery import TriggerDeliveries
+from .triggers import Triggers
 
 # docs/aws-behaviour.md, The invoke call: the Event payload limit was 262144 bytes until Oct 2025
 # and is 1 MB since.
@@ -62,6 +64,8 @@ class Emulator:
             seed=config.seed,
             event_log_bytes=config.event_log_bytes,
         )
+        # What SNS, EventBridge and S3 hand to this emulator's functions (moto_triggers.py).
+        self.triggers = Triggers(TriggerDeliveries(self.lambdas))
 
     def engine_services(self) -> EngineServices:
         """The async engine's view of the emulator: moto's backends, the pool, IAM, the clock."""
@@ -95,7 +99,9 @@ class Emulator:
         self.pool.retire_function(function_arn, version)
 
     def reset(self) -> list[AsyncEvent]:
-        """moto's reset: forget queued events; returns those that had no outcome yet."""
+        """moto's reset: forget queued events and refusals; returns the events that had no
+        outcome yet."""
+        self.triggers.deliveries.reset()
         return self.engine.reset()
 
     def shutdown(self) -> list[AsyncEvent]:

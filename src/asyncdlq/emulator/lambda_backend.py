@@ -38,6 +38,7 @@ from .moto_glue import (
 from .moto_glue import InvalidParameterValueException as InvalidParameterValue
 from .runtime.spec import AttemptResult, FunctionSpec
 from .runtime.workers import Throttled
+from .trigger_sources import TriggerSource
 
 
 class LambdaHost(Protocol):
@@ -343,6 +344,7 @@ class EmulatedLambdaBackend(LambdaBackend):
         qualifier: str | None,
         payload: bytes,
         invoked_arn: str | None = None,
+        source: TriggerSource | None = None,
     ) -> str:
         fn.lifecycle.check_invocable()
         invoked = invoked_arn or self.invoked_arn(fn.function_name, qualifier)
@@ -354,9 +356,10 @@ class EmulatedLambdaBackend(LambdaBackend):
             function_name=fn.function_name,
             qualifier=Arn.parse(invoked).qualifier or "$LATEST",
             payload=payload,
+            # The caller's ARN, for the handler's context.invoked_function_arn.
+            invoked_arn=invoked,
+            source=source,
         )
-        # The event keeps the caller's ARN for the handler's context (AsyncEvent.invoked_arn).
-        event.invoked_arn = invoked  # type: ignore[attr-defined]
         self.host.submit(event)
         return request_id
 

@@ -10,7 +10,6 @@ import contextlib
 import functools
 import json
 import logging
-import threading
 import time
 import uuid
 from typing import Any, Callable
@@ -187,21 +186,28 @@ def events_put(
         raise RuntimeError(f"{entries[0]['ErrorCode']}: {entries[0].get('ErrorMessage')}")
 
 
-def put_lambda_metric(account_id: str, region: str, function_name: str, metric: str) -> None:
-    """Count one occurrence of an AWS/Lambda metric, where AWS reports it too."""
+def put_metric(
+    account_id: str, region: str, namespace: str, metric: str, dimensions: dict[str, str]
+) -> None:
+    """Count one occurrence of a metric, where the service reports it too."""
     from moto.cloudwatch.models import cloudwatch_backends
 
     cloudwatch_backends[account_id][region].put_metric_data(
-        "AWS/Lambda",
+        namespace,
         [
             {
                 "MetricName": metric,
                 "Value": 1,
                 "Unit": "Count",
-                "Dimensions": [{"Name": "FunctionName", "Value": function_name}],
+                "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
             }
         ],
     )
+
+
+def put_lambda_metric(account_id: str, region: str, function_name: str, metric: str) -> None:
+    """Count one occurrence of an AWS/Lambda metric of the function."""
+    put_metric(account_id, region, "AWS/Lambda", metric, {"FunctionName": function_name})
 
 
 # -- IAM and destination look-ups (permissions.py, validation.py) ------------------------------
@@ -252,57 +258,6 @@ def s3_put_object(bucket: str, key: str, body: bytes) -> None:
         raise MissingBucket(bucket=bucket)
     partition, account_id = located
     s3_backends[account_id][partition].put_object(bucket, key, body)
-
-
-# -- Deliveries from moto's other services to Lambda (error bodies and request ids) -------------
-
-_LAMBDA_DELIVERY_GUARDS = 0
-_MOTO_SUBSCRIPTION_PUBLISH: Callable[..., Any] | None = None
-
-
-def _publish_skipping_lambda(subscription: Any, *args: Any, **kwargs: Any) -> None:
-    if subscription.protocol == "lambda":
-        # moto would look the function up in its own Lambda backend, which never holds the
-        # emulator's functions, and its Lambda error would become the answer to SNS's Publish.
-        # On AWS the Publish succeeds whatever the function does (docs/aws-behaviour.md, Error
-        # bodies and request ids); delivering to the function is not emulated here.
-        log.info("SNS delivery to Lambda subscription %s skipped", subscription.endpoint)
-        return None
-    assert _MOTO_SUBSCRIPTION_PUBLISH is not None
-    return _MOTO_SUBSCRIPTION_PUBLISH(subscription, *args, **kwargs)
-
-
-def install_lambda_delivery_guard() -> None:
-    """Make moto's SNS leave Lambda subscriptions alone; counted, like ``install_sqs_index``."""
-    global _LAMBDA_DELIVERY_GUARDS, _MOTO_SUBSCRIPTION_PUBLISH
-    from moto.sns.models import Subscription
-
-    with _GUARD_LOCK:
-        _LAMBDA_DELIVERY_GUARDS += 1
-        if _LAMBDA_DELIVERY_GUARDS == 1:
-            _MOTO_SUBSCRIPTION_PUBLISH = Subscription.publish
-            Subscription.publish = _publish_skipping_lambda  # type: ignore[method-assign]
-
-
-def uninstall_lambda_delivery_guard() -> None:
-    """Undo ``install_lambda_delivery_guard`` (the last of nested installs)."""
-    global _LAMBDA_DELIVERY_GUARDS, _MOTO_SUBSCRIPTION_PUBLISH
-    from moto.sns.models import Subscription
-
-    with _GUARD_LOCK:
-        if _LAMBDA_DELIVERY_GUARDS == 0:
-            return
-        _LAMBDA_DELIVERY_GUARDS -= 1
-        if _LAMBDA_DELIVERY_GUARDS == 0 and _MOTO_SUBSCRIPTION_PUBLISH is not None:
-            Subscription.publish = _MOTO_SUBSCRIPTION_PUBLISH  # type: ignore[method-assign]
-            _MOTO_SUBSCRIPTION_PUBLISH = None
-
-
-def lambda_delivery_guard_installed() -> bool:
-    return _LAMBDA_DELIVERY_GUARDS > 0
-
-
-_GUARD_LOCK = threading.Lock()
 
 
 # -- Lambda routes beyond moto's: every operation answers JSON --------------------------

@@ -40,8 +40,12 @@ def may_invoke(
     ``function_arn_invoked`` (qualified or not) under ``policy_document``."""
     resource = _as_resource(function_arn_invoked)
     statements = _statements(policy_document)
+    refused = (
+        f"no permission for {principal_service} from {source_arn} (account {source_account})"
+        f" to invoke {function_arn_invoked}"
+    )
     if not statements:
-        return Decision(False, f"{function_arn_invoked} has no resource-based policy")
+        return Decision(False, f"{refused}; the function has no resource-based policy")
     context = {"aws:SourceArn": source_arn, "aws:SourceAccount": source_account}
     allowing: str | None = None
     nearest: str | None = None
@@ -61,11 +65,7 @@ def may_invoke(
             allowing = sid
     if allowing is not None:
         return Decision(True, f"allowed by statement {allowing}")
-    reason = (
-        f"no permission for {principal_service} from {source_arn} (account {source_account})"
-        f" to invoke {function_arn_invoked}"
-    )
-    return Decision(False, f"{reason}; {nearest}" if nearest else reason)
+    return Decision(False, f"{refused}; {nearest}" if nearest else refused)
 
 
 def _statements(policy_document: dict[str, Any] | str | None) -> list[Mapping[str, Any]]:

@@ -12,15 +12,14 @@ from collections.abc import Iterable
 from typing import Any, Callable
 
 from .. import __version__
+from . import moto_triggers
 from .error_boundary import AwsErrorBoundary
 from .http import KeepAliveWSGIServer
 from .instance import DEFAULT_ASYNC_PAYLOAD_LIMIT, Emulator, EmulatorConfig
 from .moto_glue import (
     CachedDispatcher,
     app_factory,
-    install_lambda_delivery_guard,
     install_sqs_index,
-    uninstall_lambda_delivery_guard,
     uninstall_sqs_index,
 )
 from .request_guard import GuardPolicy, RequestGuard, normalize_origin
@@ -64,7 +63,12 @@ class EmulatorApp:
                 "event_log_budget_bytes": self.emulator.engine.event_log.budget_bytes,
             }
         elif route == "invocations":
-            body = {"invocations": [e.summary() for e in self.emulator.engine.events()]}
+            refused = self.emulator.triggers.deliveries.refusals.refusals()
+            body = {
+                "invocations": [e.summary() for e in self.emulator.engine.events()],
+                # Deliveries SNS, EventBridge or S3 made that Lambda refused (trigger_sources.py).
+                "refused": [r.summary() for r in refused],
+            }
         else:
             start_response("404 Not Found", [("Content-Type", "application/json")])
             return [json.dumps({"error": f"unknown route /_asyncdlq/{route}"}).encode()]
@@ -112,7 +116,7 @@ class EmulatorServer:
         )
         self.emulator = Emulator(config)
         install_sqs_index()  # moto's SQS queues on an index (moto_sqs.py)
-        install_lambda_delivery_guard()  # moto's SNS never calls moto's own Lambda
+        moto_triggers.install(self.emulator.triggers)  # SNS, EventBridge, S3 -> our Lambda
         self.policy = GuardPolicy.for_bind(
             host,
             self.port,
@@ -154,7 +158,7 @@ class EmulatorServer:
         self._http.server_close()
         pending = self.emulator.shutdown()
         uninstall_sqs_index()
-        uninstall_lambda_delivery_guard()
+        moto_triggers.uninstall(self.emulator.triggers)
         return pending
 
 
