@@ -13,6 +13,7 @@ import pytest
 
 from asyncdlq.cli import views as cli_views
 from asyncdlq.client.messages import MessageReader
+from asyncdlq.target import Target
 from tests.emulator.conftest import FAILING, SUCCEEDING
 
 Run = Callable[..., "tuple[int, str, str]"]
@@ -203,3 +204,87 @@ def test_dlq_of_a_queue_that_does_not_exist_is_an_error(run, emulator) -> None:
     assert err == (
         f"asyncdlq dlq: no queue {missing} on TARGET=local: check --queue-url or run `make apply`\n"
     )
+
+
+def _sns_triggered(aws, emulator, fn) -> tuple[str, str, str]:
+    """Publish to a topic the function subscribes to (and may be invoked by); return the topic,
+    the message id and the request id of the event it became, once its dead letter is there."""
+    sns = aws.client("sns")
+    topic = sns.create_topic(Name=f"{fn.name}-t")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn.arn)
+    aws.client("lambda").add_permission(
+        FunctionName=fn.name,
+        StatementId="sns",
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+        SourceArn=topic,
+        SourceAccount="123456789012",
+    )
+    message_id = sns.publish(TopicArn=topic, Message="hello")["MessageId"]
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        events = [e for e in emulator.emulator.engine.events() if e.function_name == fn.name]
+        if events:
+            break
+        time.sleep(0.05)
+    (event,) = events
+    _dead_letter(aws, fn, event.request_id)
+    return topic, message_id, event.request_id
+
+
+def test_timeline_of_a_triggered_request_says_what_invoked_it(run, aws, emulator, deploy) -> None:
+    fn = deploy(FAILING, retries=0)
+    topic, message_id, request_id = _sns_triggered(aws, emulator, fn)
+    code, out, _ = run("timeline", "--function", fn.name, "--request-id", request_id)
+    assert code == 0
+    first, second, *_ = out.splitlines()
+    assert first == f"invoked by SNS topic {topic}, message {message_id}"
+    assert second.startswith(f"invoked at an unknown time: {fn.name}, request id {request_id}")
+    assert "outcome: dead letter" in out
+
+
+def test_timeline_goes_on_without_the_source_when_the_emulator_cannot_say(
+    run, aws, emulator, deploy, monkeypatch
+) -> None:
+    fn = deploy(FAILING, retries=0)
+    _, _, request_id = _sns_triggered(aws, emulator, fn)
+
+    def unreachable(endpoint: str, timeout_s: float = 5) -> dict[str, Any]:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(cli_views.introspection, "fetch", unreachable)
+    code, out, err = run("timeline", "--function", fn.name, "--request-id", request_id)
+    assert (code, err) == (0, "")
+    assert out.startswith(f"invoked at an unknown time: {fn.name}, request id {request_id}")
+    assert "outcome: dead letter" in out
+
+
+def test_invoked_by_is_none_for_what_it_cannot_read(http_server) -> None:
+    from asyncdlq.cli.introspection import invoked_by
+
+    assert invoked_by(http_server(200, b"not json"), "r") is None
+    assert invoked_by(http_server(500, b"{}"), "r") is None
+    assert invoked_by(http_server(200, b'{"invocations": [{"source": 3}]}'), "r") is None
+    listed = {"invocations": [{"request_id": "r", "source": None}], "refused": []}
+    assert invoked_by(http_server(200, json.dumps(listed).encode()), "r") is None
+
+
+def test_timeline_on_aws_asks_no_emulator(run, aws, deploy, monkeypatch) -> None:
+    fn = deploy(FAILING, retries=0)
+    _, out, _ = run("invoke", "--function", fn.name)
+    request_id = out.strip()
+    _dead_letter(aws, fn, request_id)
+    asked: list[str] = []
+    monkeypatch.setattr(cli_views.introspection, "invoked_by", lambda *a, **k: asked.append("x"))
+
+    class OnAws(cli_views.StackViews):
+        """TARGET=aws as the command sees it, with the emulator's clients standing in for AWS."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.target = Target("aws", self.target.region, None)
+
+    monkeypatch.setattr(cli_views, "StackViews", OnAws)
+    code, out, _ = run("timeline", "--function", fn.name, "--request-id", request_id)
+    assert code == 0 and asked == []
+    assert out.startswith(f"invoked at an unknown time: {fn.name}, request id {request_id}")

@@ -33,7 +33,9 @@ def _events_of(emulator, fn_name: str, count: int, timeout_s: float = 15) -> lis
 
 def _refusals(emulator, fn_arn: str) -> list[Any]:
     return [
-        r for r in emulator.emulator.triggers.deliveries.refusals.refusals() if r.function_arn == fn_arn
+        r
+        for r in emulator.emulator.triggers.deliveries.refusals.refusals()
+        if r.function_arn == fn_arn
     ]
 
 
@@ -221,7 +223,11 @@ def test_s3_put_object_runs_three_attempts_then_the_dlq(aws, emulator, deploy) -
     s3.put_object(Bucket=bucket, Key="in/a b.txt", Body=b"hello")
     (event,) = _events_of(emulator, fn.name, 1)
     assert len(event.attempts) == 3
-    assert event.source.ids == {"bucket": bucket, "key": "in/a b.txt", "event_name": "ObjectCreated:Put"}
+    assert event.source.ids == {
+        "bucket": bucket,
+        "key": "in/a b.txt",
+        "event_name": "ObjectCreated:Put",
+    }
     (message,) = dlq_messages(aws, fn.queue_url, 1)
     (record,) = json.loads(message["Body"])["Records"]
     assert record["eventSource"] == "aws:s3" and record["eventName"] == "ObjectCreated:Put"

@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 from ..emulator.background import LOG_FILE, EmulatorError, stop
@@ -17,7 +16,7 @@ from ..emulator.process import ensure_running
 from ..packaging import PackagingError, build_zip
 from ..target import TargetError, current_target
 from ..terraform_env import TerraformConfigError, terraform_binary, terraform_env
-from . import arguments
+from . import arguments, introspection
 from .sweep import add_parser as add_sweep_parser
 from .views import add_parsers as add_view_parsers
 
@@ -146,11 +145,10 @@ def cmd_invocations(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    url = f"{target.endpoint_url}/_asyncdlq/invocations"
+    assert target.endpoint_url
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            invocations = json.load(response)["invocations"]
-    except OSError as exc:
+        body = introspection.fetch(target.endpoint_url)
+    except (OSError, ValueError) as exc:
         print(
             f"asyncdlq: no emulator answers at {target.endpoint_url} ({exc}); start one with "
             "`make up` or set ASYNCDLQ_ENDPOINT",
@@ -158,26 +156,10 @@ def cmd_invocations(args: argparse.Namespace) -> int:
         )
         return 1
     if args.json:
-        print(json.dumps(invocations, indent=2))
+        print(json.dumps(body, indent=2))
         return 0
-    for inv in invocations:
-        extra = " (duplicate delivery)" if inv["duplicate"] else ""
-        print(
-            f"{inv['request_id']}  {inv['function_name']}:{inv['qualifier']}  "
-            f"{inv['outcome'] or 'pending'}{extra}"
-        )
-        for number, attempt in enumerate(inv["attempts"], 1):
-            offset = attempt["started_at"] - inv["received_at"]
-            took = (attempt["ended_at"] - attempt["started_at"]) * 1000
-            result = (
-                "ok" if attempt["ok"] else f"{attempt['error_type']}: {attempt['error_message']}"
-            )
-            print(f"    attempt {number} at +{offset:.2f}s, {took:.0f} ms: {result}")
-        if inv["throttles"]:
-            print(f"    throttled {inv['throttles']} time(s)")
-        for delivery in inv["deliveries"]:
-            state = "delivered" if delivery["delivered"] else f"DROPPED ({delivery['error']})"
-            print(f"    {delivery['kind']} -> {delivery['target']}: {state}")
+    for line in introspection.render(body):
+        print(line)
     return 0
 
 
@@ -286,8 +268,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_terraform)
 
-    p = sub.add_parser("invocations", help="list the emulator's async invocations and attempts")
-    p.add_argument("--json", action="store_true", help="the raw records, as JSON")
+    p = sub.add_parser(
+        "invocations",
+        help="list the emulator's async invocations, their attempts and refused triggers",
+    )
+    p.add_argument(
+        "--json", action="store_true", help='the raw records, as JSON: {"invocations", "refused"}'
+    )
     p.set_defaults(func=cmd_invocations)
 
     add_sweep_parser(sub)

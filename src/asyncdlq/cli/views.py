@@ -25,7 +25,7 @@ from ..client.messages import MessageReader, ReceivedMessage
 from ..client.timeline import AttemptWatcher, Timeline, clock, spacing_verdict
 from ..target import TargetError
 from ..terraform_env import TerraformConfigError
-from . import arguments
+from . import arguments, introspection
 from .deployed_stack import StackViews, ViewError
 
 DEFAULT_PAYLOAD = '{"key1": "value1"}'
@@ -212,6 +212,12 @@ def cmd_dlq(args: argparse.Namespace) -> int:
 def cmd_timeline(args: argparse.Namespace) -> int:
     views = StackViews()
     function = views.function(args)
+    if views.target.is_local and views.target.endpoint_url:
+        # The trigger that invoked a request comes from the emulator's introspection, which
+        # TARGET=aws does not have.
+        source = introspection.invoked_by(views.target.endpoint_url, args.request_id)
+        if source:
+            _out(f"invoked by {source}")
     group = log_group_of(views.c.lambda_, function)
     attempts = LogReader(views.c.logs).attempts(group, args.request_id)
     queues = views.queues(args, function)

@@ -234,20 +234,30 @@ class MessageReader:
         timeout_s: float,
         duplicate_window_s: float = 0.0,
         on_tick: Callable[[], None] | None = None,
+        matching: tuple[str, Callable[[ReceivedMessage], bool]] | None = None,
     ) -> Match:
         """Receive until ``count`` messages of the request arrived, then keep receiving for
         ``duplicate_window_s`` to catch a second delivery. Deletes what matched, only that.
 
-        Raises MessageTimeout (a TimeoutError) naming the queue, what it matched on, how many
-        arrived, how long it waited and how many other messages it saw.
+        ``matching`` = (what it is, predicate) matches by the predicate instead of the ids (a
+        trigger's event: client/triggers.py). Raises MessageTimeout (a TimeoutError) naming the
+        queue, what it matched on, how many arrived, how long it waited and how many other
+        messages it saw.
         """
-        if request_id is None and correlation_id is None:
-            raise ValueError("wait_for needs a request_id or a correlation_id to match")
-        on = " and ".join(
-            f"{what} {value}"
-            for what, value in (("request id", request_id), ("correlation id", correlation_id))
-            if value is not None
-        )
+        if request_id is None and correlation_id is None and matching is None:
+            raise ValueError("wait_for needs a request_id, a correlation_id or a predicate")
+        if matching is not None:
+            on, wanted = matching
+        else:
+            on = " and ".join(
+                f"{what} {value}"
+                for what, value in (("request id", request_id), ("correlation id", correlation_id))
+                if value is not None
+            )
+
+            def wanted(message: ReceivedMessage) -> bool:
+                return message.matches(request_id, correlation_id)
+
         queue = queue_name_of(queue_url)
         started = self._clock()
         # Said after the last on_tick, so the attempts' lines come before the arrival's.
@@ -263,7 +273,7 @@ class MessageReader:
                 waited = self._clock() - started
                 arrivals.append(f"{message.kind} for {on} arrived on {queue} after {waited:.1f}s")
 
-        found = _Collector(lambda m: m.matches(request_id, correlation_id), count, tell)
+        found = _Collector(wanted, count, tell)
         poll_cap = LONG_POLL_S if on_tick is None else int(TICK_S)
         next_tick = started + TICK_S
         wait = Wait(f"a message for {on} on {queue}", timeout_s, say=self._say, clock=self._clock)

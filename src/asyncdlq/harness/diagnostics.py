@@ -17,6 +17,7 @@ from ..client.invoker import Invocation
 from ..client.logs import LogReader, log_group_of
 from ..client.messages import MessageReader, ReceivedMessage
 from ..client.timeline import build_timeline, spacing_verdict
+from ..client.triggers import Triggered, request_id_in_logs
 
 # https://sqs.<region>.amazonaws.com/<account>/<name>, or an emulator's http://host:port/<account>/<name>
 _QUEUE_URL = re.compile(r"^https?://[^\s/]+(?:/[^\s/]+)*/\d{12}/[A-Za-z0-9_-]{1,80}(?:\.fifo)?$")
@@ -104,6 +105,26 @@ class _Report:
         parts.append(f"{header}:\n{_indent(shown) if shown else '  (none)'}")
         return "\n".join(parts)
 
+    def triggered(self, triggered: Triggered, time_scale: float | None, max_lines: int) -> str:
+        """A triggered event: as an invocation once its request id is known, else why not."""
+        head = f"--- {triggered.describe()} for {triggered.function_name}"
+        request_id = triggered.request_id
+        if request_id is None:
+            request_id = _guarded_id(self, triggered)
+        if request_id is None:
+            return (
+                f"{head} ---\nno attempt logged it and no dead letter carried it: the source "
+                "never invoked the function (a missing resource-based permission looks like "
+                "this; on the emulator `asyncdlq invocations` lists refused deliveries), or "
+                "the handler does not print its event"
+            )
+        known = Invocation(
+            triggered.function_name, request_id, 202, triggered.invoked_at, triggered.payload
+        )
+        return f"{head}, request id {request_id} ---\n" + _guarded(
+            f"invocation {request_id}", lambda: self.invocation(known, time_scale, max_lines)
+        )
+
     def queue(self, queue_url: str, body_limit: int) -> str:
         messages = self.peek(queue_url)
         more = " or more" if len(messages) >= self.max_messages else ""
@@ -111,10 +132,23 @@ class _Report:
         return "\n".join([head, *(m.describe(body_limit) for m in messages)])
 
 
+def _guarded_id(report: _Report, triggered: Triggered) -> str | None:
+    for message in report.received:
+        if triggered.matches(message) and message.request_id:
+            return message.request_id
+    try:
+        group = report.log_group(triggered.function_name)
+        since = int(triggered.invoked_at * 1000) - 60_000
+        return request_id_in_logs(report.reader, group, triggered, start_ms=since)
+    except Exception:  # unreadable: the section says the id is unknown
+        return None
+
+
 def failure_report(
     clients: Any,
     *,
     invocations: Iterable[Invocation] = (),
+    triggered: Iterable[Triggered] = (),
     stacks_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     queue_urls: Iterable[str] = (),
     received: Iterable[ReceivedMessage] = (),
@@ -137,7 +171,7 @@ def failure_report(
         _collect(
             sections,
             report,
-            list(invocations),
+            [*invocations, *triggered],
             dict(stacks_outputs or {}),
             list(queue_urls),
             time_scale,
@@ -152,7 +186,7 @@ def failure_report(
 def _collect(
     sections: list[str],
     report: _Report,
-    invocations: list[Invocation],
+    invocations: list[Invocation | Triggered],
     stacks_outputs: dict[str, Any],
     queue_urls: list[str],
     time_scale: float | None,
@@ -167,6 +201,9 @@ def _collect(
         for url in urls
     ]
     for invocation in invocations:
+        if isinstance(invocation, Triggered):
+            sections.append(report.triggered(invocation, time_scale, max_log_lines))
+            continue
         sections.append(
             f"--- invocation of {invocation.function_name}, request id "
             f"{invocation.request_id} ---\n"

@@ -19,7 +19,15 @@ from .applied_stack import AppliedStack, clients_key
 if TYPE_CHECKING:
     from ..client.clients import Clients
     from ..client.deadlines import Deadlines
-    from .session_helpers import Activity, FunctionFacts, Invoker, Logs, Messages, Timelines
+    from .session_helpers import (
+        Activity,
+        FunctionFacts,
+        Invoker,
+        Logs,
+        Messages,
+        Timelines,
+        Triggerer,
+    )
 
 record_key = pytest.StashKey["Activity"]()
 
@@ -46,6 +54,16 @@ def asyncdlq_invoke(asyncdlq_clients: Clients, _asyncdlq_record: Activity) -> In
     from .session_helpers import Invoker
 
     return Invoker(asyncdlq_clients, _asyncdlq_record)
+
+
+@pytest.fixture
+def asyncdlq_trigger(asyncdlq_clients: Clients, _asyncdlq_record: Activity) -> Triggerer:
+    """``asyncdlq_trigger.sns(topic_arn, function_name, message)``, ``.event(function_name,
+    source=, detail_type=, detail=)``, ``.s3(bucket, key, body, function_name)`` -> Triggered,
+    which the message and log readers and the timeline take like an Invocation."""
+    from .session_helpers import Triggerer
+
+    return Triggerer(asyncdlq_clients, _asyncdlq_record)
 
 
 @pytest.fixture
@@ -109,6 +127,7 @@ def _failure_report(item: pytest.Item) -> str | None:
     return failure_report(
         clients,
         invocations=record.invocations if record else (),
+        triggered=record.triggered if record else (),
         stacks_outputs=stacks,
         queue_urls=record.queue_urls if record else (),
         received=record.received if record else (),
