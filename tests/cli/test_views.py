@@ -264,7 +264,7 @@ def test_invoked_by_is_none_for_what_it_cannot_read(http_server) -> None:
 
     assert invoked_by(http_server(200, b"not json"), "r") is None
     assert invoked_by(http_server(500, b"{}"), "r") is None
-    assert invoked_by(http_server(200, b'{"invocations": [{"source": 3}]}'), "r") is None
+    assert invoked_by(http_server(200, b'{"invocations": [{"request_id": "r", "source": 3}]}'), "r") is None
     listed = {"invocations": [{"request_id": "r", "source": None}], "refused": []}
     assert invoked_by(http_server(200, json.dumps(listed).encode()), "r") is None
 

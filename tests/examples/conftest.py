@@ -78,3 +78,18 @@ def assert_dead_letter(
         "ErrorCode": "200",
         "ErrorMessage": error,
     }
+
+
+@pytest.fixture(scope="module")
+def sns_trigger(apply_example) -> Any:
+    return apply_example("sns-trigger", "snt")
+
+
+@pytest.fixture(scope="module")
+def eventbridge_trigger(apply_example) -> Any:
+    return apply_example("eventbridge-trigger", "evt")
+
+
+@pytest.fixture(scope="module")
+def s3_trigger(apply_example) -> Any:
+    return apply_example("s3-trigger", "s3t")

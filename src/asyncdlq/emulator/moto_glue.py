@@ -350,14 +350,3 @@ def lambda_resource_policy(
     if not statements:
         return None
     return {"Version": "2012-10-17", "Id": "default", "Statement": statements}
-
-
-# -- EventBridge rule patterns (trigger_events.py callers; gaps pinned in test_moto_glue_C.py) --
-
-
-def event_pattern_matches(pattern: str, event: dict[str, Any]) -> bool:
-    """moto's EventBridge pattern matcher on one event (``InvalidEventPatternException`` for a
-    pattern moto rejects)."""
-    from moto.events.models import EventPattern
-
-    return bool(EventPattern.load(pattern).matches_event(event))

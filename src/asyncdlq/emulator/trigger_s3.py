@@ -40,7 +40,7 @@ def deliver(deliveries: TriggerDeliveries, delivery: S3Delivery) -> None:
     source = source_of(delivery)
     # principalId, sourceIPAddress and the request ids name S3's caller, whom moto does not pass
     # on: placeholders of AWS's form (docs/aws-behaviour.md, Triggers that invoke
-    # asynchronously: event shapes).
+    # asynchronously: refusals, Emulator differences).
     event = s3_object_event(
         event_name=delivery.event_name,
         region=delivery.region,

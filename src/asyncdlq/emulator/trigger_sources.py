@@ -4,7 +4,7 @@ An event invoked through SNS, EventBridge or S3 carries its ``TriggerSource``, s
 the CLI can say where it came from (the topic and message, the rule and event, the bucket and
 key). A delivery the function's resource-based policy did not allow never becomes an event: it is
 kept as a ``Refusal`` with the reason, because on AWS nothing shows it in the function's log
-group (docs/aws-behaviour.md, Resource-based permissions for triggers).
+group (docs/aws-behaviour.md, Triggers that invoke asynchronously: refusals).
 """
 
 from __future__ import annotations

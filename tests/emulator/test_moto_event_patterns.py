@@ -1,5 +1,6 @@
-"""moto's EventBridge pattern matcher, as reached through moto_glue: which documented operators
-work in the pinned moto, and which gaps a caller must not rely on (docs/aws-behaviour.md,
+"""moto's EventBridge pattern matcher, which decides for the emulator whether a rule fires
+(moto_triggers.py keeps moto's Rule.event_pattern): which documented operators work in the pinned
+moto, and which gaps a caller must not rely on (docs/aws-behaviour.md,
 "Triggers that invoke asynchronously: event shapes")."""
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from typing import Any
 
 import pytest
 from moto.events.models import EventPattern
-
-from asyncdlq.emulator.moto_glue import event_pattern_matches
 
 EVENT: dict[str, Any] = {
     "version": "0",
@@ -27,10 +26,10 @@ EVENT: dict[str, Any] = {
 
 
 def matches(pattern: dict[str, Any]) -> bool:
-    return event_pattern_matches(json.dumps(pattern), EVENT)
+    return bool(EventPattern.load(json.dumps(pattern)).matches_event(EVENT))
 
 
-def test_moto_names_used_by_the_glue_exist() -> None:
+def test_moto_names_used_by_the_seam_exist() -> None:
     assert list(inspect.signature(EventPattern.load).parameters) == ["raw_pattern"]
     assert "event" in inspect.signature(EventPattern.matches_event).parameters
 
