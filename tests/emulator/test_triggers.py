@@ -5,7 +5,6 @@ asynchronously; Resource-based permissions for triggers), through real boto3."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -13,51 +12,7 @@ from botocore.exceptions import ClientError
 
 from .conftest import FAILING
 from .helpers import dlq_messages, log_messages
-
-ACCOUNT = "123456789012"
-
-
-def _events_of(emulator, fn_name: str, count: int, timeout_s: float = 15) -> list[Any]:
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        done = [
-            e
-            for e in emulator.emulator.engine.events()
-            if e.function_name == fn_name and e.outcome is not None
-        ]
-        if len(done) >= count:
-            return done
-        time.sleep(0.05)
-    raise AssertionError(f"{count} event(s) of {fn_name} reached no outcome in {timeout_s}s")
-
-
-def _refusals(emulator, fn_arn: str) -> list[Any]:
-    return [
-        r
-        for r in emulator.emulator.triggers.deliveries.refusals.refusals()
-        if r.function_arn == fn_arn
-    ]
-
-
-def _queue(aws, name: str) -> tuple[str, str]:
-    sqs = aws.client("sqs")
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    return url, arn
-
-
-def _allow(aws, fn, service: str, source_arn: str, sid: str = "trigger") -> None:
-    aws.client("lambda").add_permission(
-        FunctionName=fn.name,
-        StatementId=sid,
-        Action="lambda:InvokeFunction",
-        Principal=f"{service}.amazonaws.com",
-        SourceArn=source_arn,
-        SourceAccount=ACCOUNT,
-    )
-
+from .trigger_helpers import allow, events_of, queue, refusals
 
 # -- SNS --------------------------------------------------------------------------------------
 
@@ -72,14 +27,14 @@ def _topic(aws, fn, name: str) -> tuple[str, str]:
 def test_sns_publish_runs_three_attempts_then_the_functions_dlq(aws, emulator, deploy) -> None:
     fn = deploy(FAILING)
     topic, sub = _topic(aws, fn, f"{fn.name}-t")
-    _allow(aws, fn, "sns", topic)
+    allow(aws, fn, "sns", topic)
     sent = aws.client("sns").publish(
         TopicArn=topic,
         Message="hello",
         Subject="greeting",
         MessageAttributes={"n": {"DataType": "Number", "StringValue": "7"}},
     )
-    (event,) = _events_of(emulator, fn.name, 1)
+    (event,) = events_of(emulator, fn.name, 1)
     assert len(event.attempts) == 3 and event.outcome == "RetriesExhausted"
     assert event.source.service == "sns" and event.source.ids["message_id"] == sent["MessageId"]
     (message,) = dlq_messages(aws, fn.queue_url, 1)
@@ -98,7 +53,7 @@ def test_sns_without_permission_never_invokes_and_redrives_to_the_subscription_d
 ) -> None:
     fn = deploy(FAILING)
     topic, sub = _topic(aws, fn, f"{fn.name}-t")
-    redrive_url, redrive_arn = _queue(aws, f"{fn.name}-redrive")
+    redrive_url, redrive_arn = queue(aws, f"{fn.name}-redrive")
     aws.client("sns").set_subscription_attributes(
         SubscriptionArn=sub,
         AttributeName="RedrivePolicy",
@@ -111,7 +66,7 @@ def test_sns_without_permission_never_invokes_and_redrives_to_the_subscription_d
     assert envelope["Type"] == "Notification" and envelope["MessageId"] == sent["MessageId"]
     assert envelope["Message"] == "hello" and envelope["TopicArn"] == topic
     assert not message.get("MessageAttributes")  # SNS adds none
-    (refusal,) = _refusals(emulator, fn.arn)
+    (refusal,) = refusals(emulator, fn.arn)
     assert f"no permission for sns.amazonaws.com from {topic}" in refusal.reason
     assert refusal.then == f"sent to the subscription's dead-letter queue {redrive_arn}"
     assert [e for e in emulator.emulator.engine.events() if e.function_name == fn.name] == []
@@ -141,10 +96,10 @@ def _put(aws, detail: dict[str, Any], source: str = "my.app") -> str:
 def test_eventbridge_put_events_runs_three_attempts_then_the_dlq(aws, emulator, deploy) -> None:
     fn = deploy(FAILING)
     rule = _rule(aws, fn, f"{fn.name}-r")
-    _allow(aws, fn, "events", rule)
+    allow(aws, fn, "events", rule)
     _put(aws, {"n": 1}, source="other.app")  # does not match the rule
     event_id = _put(aws, {"n": 2})
-    (event,) = _events_of(emulator, fn.name, 1)
+    (event,) = events_of(emulator, fn.name, 1)
     assert len(event.attempts) == 3 and event.source.ids["event_id"] == event_id
     (message,) = dlq_messages(aws, fn.queue_url, 1)
     body = json.loads(message["Body"])
@@ -165,7 +120,7 @@ def test_eventbridge_put_events_runs_three_attempts_then_the_dlq(aws, emulator, 
 def test_eventbridge_input_path_is_what_the_function_receives(aws, emulator, deploy) -> None:
     fn = deploy(FAILING)
     rule = _rule(aws, fn, f"{fn.name}-r", InputPath="$.detail")
-    _allow(aws, fn, "events", rule)
+    allow(aws, fn, "events", rule)
     _put(aws, {"n": 3})
     (message,) = dlq_messages(aws, fn.queue_url, 1)
     assert json.loads(message["Body"]) == {"n": 3}
@@ -175,7 +130,7 @@ def test_eventbridge_without_permission_goes_to_the_target_dlq_unretried(
     aws, emulator, deploy
 ) -> None:
     fn = deploy(FAILING)
-    dlq_url, dlq_arn = _queue(aws, f"{fn.name}-target-dlq")
+    dlq_url, dlq_arn = queue(aws, f"{fn.name}-target-dlq")
     rule = _rule(
         aws,
         fn,
@@ -191,7 +146,7 @@ def test_eventbridge_without_permission_goes_to_the_target_dlq_unretried(
     assert attributes["RULE_ARN"] == rule and attributes["TARGET_ARN"] == fn.arn
     assert attributes["ERROR_CODE"] == "NO_PERMISSIONS" and attributes["RETRY_ATTEMPTS"] == "0"
     assert "events.amazonaws.com" in attributes["ERROR_MESSAGE"]
-    (refusal,) = _refusals(emulator, fn.arn)
+    (refusal,) = refusals(emulator, fn.arn)
     assert refusal.source.source_arn == rule
     assert [e for e in emulator.emulator.engine.events() if e.function_name == fn.name] == []
 
@@ -217,11 +172,11 @@ def test_s3_put_object_runs_three_attempts_then_the_dlq(aws, emulator, deploy) -
     bucket = f"{fn.name}-bucket"
     s3 = aws.client("s3")
     s3.create_bucket(Bucket=bucket)
-    _allow(aws, fn, "s3", f"arn:aws:s3:::{bucket}")
+    allow(aws, fn, "s3", f"arn:aws:s3:::{bucket}")
     _notify(aws, bucket, fn, prefix="in/")
     s3.put_object(Bucket=bucket, Key="out/skipped.txt", Body=b"x")
     s3.put_object(Bucket=bucket, Key="in/a b.txt", Body=b"hello")
-    (event,) = _events_of(emulator, fn.name, 1)
+    (event,) = events_of(emulator, fn.name, 1)
     assert len(event.attempts) == 3
     assert event.source.ids == {
         "bucket": bucket,
