@@ -17,10 +17,11 @@ import boto3
 import pytest
 
 from asyncdlq.cli import main as cli
+from asyncdlq.cli.introspection import describe_source
+from asyncdlq.emulator.trigger_sources import TriggerSource
 from tests.emulator.conftest import (
     DELIVER_ANYWHERE,
     FAILING,
-    SUCCEEDING,
     Aws,
     wait_active,
     zip_source,
@@ -311,34 +312,18 @@ def test_resource_bounds_reach_the_emulator_config_in_its_units() -> None:
 
 # --- `asyncdlq invocations`: where a triggered event came from, and refused deliveries ------
 
-TOPIC = "arn:aws:sns:us-east-1:123456789012:orders"
-FN_ARN = "arn:aws:lambda:us-east-1:123456789012:function:f"
-SNS_SOURCE = {
-    "service": "sns",
-    "source_arn": TOPIC,
-    "source_account": "123456789012",
-    "message_id": "m-1",
-    "subscription_arn": f"{TOPIC}:sub-1",
-}
-RULE_SOURCE = {
-    "service": "events",
-    "source_arn": "arn:aws:events:us-east-1:123456789012:rule/nightly",
-    "source_account": "123456789012",
-    "event_id": "e-1",
-    "target_id": "t-1",
-}
-S3_SOURCE = {
-    "service": "s3",
-    "source_arn": "arn:aws:s3:::b",
-    "source_account": "123456789012",
-    "bucket": "b",
-    "key": "in/x.csv",
-    "event_name": "ObjectCreated:Put",
-}
+ACCOUNT = "123456789012"
+TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:orders"
+RULE = f"arn:aws:events:us-east-1:{ACCOUNT}:rule/nightly"
+FN_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f"
+# Sources as the emulator lists them: TriggerSource.summary() (trigger_sources.py).
+SNS = TriggerSource("sns", TOPIC, ACCOUNT, {"message_id": "m-1", "subscription_arn": "s"})
+RULE_SOURCE = TriggerSource("events", RULE, ACCOUNT, {"event_id": "e-1", "target_id": "t-1"})
+S3 = TriggerSource("s3", "arn:aws:s3:::b", ACCOUNT, {"bucket": "b", "key": "in/x.csv"})
 REFUSAL = {
-    "source": RULE_SOURCE,
+    "source": RULE_SOURCE.summary(),
     "function_arn": FN_ARN,
-    "reason": f"no permission for events.amazonaws.com from {RULE_SOURCE['source_arn']} "
+    "reason": f"no permission for events.amazonaws.com from {RULE} "
     f"(account 123456789012) to invoke {FN_ARN}; the function has no resource-based policy",
     "at": 1700000000.25,  # 22:13:20.250 UTC
     "then": "dropped: the target has no dead-letter queue",
@@ -354,11 +339,7 @@ def _invocation(request_id: str, source: dict | None) -> dict:
         "source": source,
         "received_at": 100.0,
         "outcome": "Success",
-        "finished_at": 100.2,
         "throttles": 0,
-        "system_errors": 0,
-        "last_system_error": None,
-        "payload_evicted": False,
         "attempts": [
             {
                 "started_at": 100.05,
@@ -366,8 +347,6 @@ def _invocation(request_id: str, source: dict | None) -> dict:
                 "ok": True,
                 "error_type": None,
                 "error_message": None,
-                "log_stream": "s",
-                "cold_start": True,
             }
         ],
         "deliveries": [],
@@ -396,7 +375,7 @@ HINT = "add a resource-based permission (the module's allowed_triggers) for the 
 
 def test_a_triggered_invocation_says_where_it_came_from(invocations) -> None:
     body = {
-        "invocations": [_invocation("r-1", None), _invocation("r-2", SNS_SOURCE)],
+        "invocations": [_invocation("r-1", None), _invocation("r-2", SNS.summary())],
         "refused": [],
     }
     code, out = invocations(body)
@@ -416,15 +395,14 @@ def test_refused_deliveries_follow_the_invocations_with_a_hint(invocations) -> N
     assert code == 0
     assert out.splitlines()[2:] == [
         "refused deliveries (the function never ran; nothing is in its log group):",
-        f"  22:13:20.250 EventBridge rule {RULE_SOURCE['source_arn']}, event e-1 -> {FN_ARN}: "
-        f"{REFUSAL['reason']}",
+        f"  22:13:20.250 EventBridge rule {RULE}, event e-1 -> {FN_ARN}: {REFUSAL['reason']}",
         "    then: dropped: the target has no dead-letter queue",
         HINT,
     ]
 
 
 def test_refused_deliveries_show_even_without_invocations(invocations) -> None:
-    refusal = {**REFUSAL, "source": S3_SOURCE, "then": "dropped"}
+    refusal = {**REFUSAL, "source": S3.summary(), "then": "dropped"}
     code, out = invocations({"invocations": [], "refused": [refusal]})
     assert code == 0
     lines = out.splitlines()
@@ -434,7 +412,7 @@ def test_refused_deliveries_show_even_without_invocations(invocations) -> None:
 
 
 def test_invocations_json_is_the_whole_object(invocations) -> None:
-    body = {"invocations": [_invocation("r-2", SNS_SOURCE)], "refused": [REFUSAL]}
+    body = {"invocations": [_invocation("r-2", SNS.summary())], "refused": [REFUSAL]}
     code, out = invocations(body, "--json")
     assert code == 0 and json.loads(out) == body
     # An emulator from before trigger sources answers without "refused": none were refused.
@@ -451,54 +429,5 @@ def test_an_endpoint_that_is_not_the_emulator_is_one_line(http_server, monkeypat
 
 
 def test_source_text_matches_the_emulators_own_wording() -> None:
-    from asyncdlq.cli.introspection import describe_source
-    from asyncdlq.emulator.trigger_sources import TriggerSource
-
-    for summary in (SNS_SOURCE, RULE_SOURCE, S3_SOURCE):
-        base = ("service", "source_arn", "source_account")
-        source = TriggerSource(
-            *(summary[k] for k in base), ids={k: v for k, v in summary.items() if k not in base}
-        )
-        assert source.summary() == summary
-        assert describe_source(summary) == source.describe()
-
-
-def test_invocations_of_a_real_sns_topic_with_and_without_permission(
-    aws, emulator, deploy, monkeypatch, capsys
-) -> None:
-    fn = deploy(SUCCEEDING, retries=0)
-    sns = aws.client("sns")
-    topic = sns.create_topic(Name=f"{fn.name}-t")["TopicArn"]
-    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn.arn)
-    refused = sns.publish(TopicArn=topic, Message="before")["MessageId"]
-    aws.client("lambda").add_permission(
-        FunctionName=fn.name,
-        StatementId="sns",
-        Action="lambda:InvokeFunction",
-        Principal="sns.amazonaws.com",
-        SourceArn=topic,
-        SourceAccount="123456789012",
-    )
-    allowed = sns.publish(TopicArn=topic, Message="after")["MessageId"]
-    monkeypatch.setenv("TARGET", "local")
-    monkeypatch.setenv("ASYNCDLQ_ENDPOINT", emulator.endpoint_url)
-    deadline = time.time() + 15
-    while True:
-        capsys.readouterr()
-        assert cli.main(["invocations"]) == 0
-        out = capsys.readouterr().out
-        if f"{fn.name}:$LATEST  Success" in out or time.time() > deadline:
-            break
-        time.sleep(0.1)
-    lines = out.splitlines()
-    mine = lines.index(next(line for line in lines if f"  {fn.name}:$LATEST  " in line))
-    assert lines[mine + 1] == f"    from SNS topic {topic}, message {allowed}"
-    section = lines.index(
-        "refused deliveries (the function never ran; nothing is in its log group):"
-    )
-    assert section > mine and lines[-1] == HINT
-    (line,) = [line for line in lines[section:] if f"message {refused} -> {fn.arn}: " in line]
-    assert f": no permission for sns.amazonaws.com from {topic}" in line
-    assert lines[lines.index(line) + 1] == (
-        "    then: dropped: the subscription has no redrive policy (dead-letter queue)"
-    )
+    for source in (SNS, RULE_SOURCE, S3):
+        assert describe_source(source.summary()) == source.describe()

@@ -1,4 +1,5 @@
-"""``asyncdlq invoke | logs | dlq | timeline`` end to end against the in-process emulator."""
+"""``asyncdlq invoke | logs | dlq | timeline`` end to end against the in-process emulator, and
+what ``timeline`` and ``invocations`` say of a request a trigger invoked."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any, Callable
 
 import pytest
 
+from asyncdlq.cli import introspection
+from asyncdlq.cli import main as cli_main
 from asyncdlq.cli import views as cli_views
 from asyncdlq.client.messages import MessageReader
 from asyncdlq.target import Target
@@ -206,12 +209,14 @@ def test_dlq_of_a_queue_that_does_not_exist_is_an_error(run, emulator) -> None:
     )
 
 
-def _sns_triggered(aws, emulator, fn) -> tuple[str, str, str]:
-    """Publish to a topic the function subscribes to (and may be invoked by); return the topic,
-    the message id and the request id of the event it became, once its dead letter is there."""
+def _sns_triggered(aws, emulator, fn) -> tuple[str, str, str, str]:
+    """Publish to a topic the function subscribes to, once before and once after it may invoke
+    the function; return the topic, the refused message's id, the invoking message's id and the
+    request id of the event it became, once its dead letter is there."""
     sns = aws.client("sns")
     topic = sns.create_topic(Name=f"{fn.name}-t")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn.arn)
+    refused = sns.publish(TopicArn=topic, Message="refused")["MessageId"]
     aws.client("lambda").add_permission(
         FunctionName=fn.name,
         StatementId="sns",
@@ -229,12 +234,12 @@ def _sns_triggered(aws, emulator, fn) -> tuple[str, str, str]:
         time.sleep(0.05)
     (event,) = events
     _dead_letter(aws, fn, event.request_id)
-    return topic, message_id, event.request_id
+    return topic, refused, message_id, event.request_id
 
 
 def test_timeline_of_a_triggered_request_says_what_invoked_it(run, aws, emulator, deploy) -> None:
     fn = deploy(FAILING, retries=0)
-    topic, message_id, request_id = _sns_triggered(aws, emulator, fn)
+    topic, _, message_id, request_id = _sns_triggered(aws, emulator, fn)
     code, out, _ = run("timeline", "--function", fn.name, "--request-id", request_id)
     assert code == 0
     first, second, *_ = out.splitlines()
@@ -243,11 +248,32 @@ def test_timeline_of_a_triggered_request_says_what_invoked_it(run, aws, emulator
     assert "outcome: dead letter" in out
 
 
+def test_invocations_show_the_source_and_the_refused_delivery(
+    run, aws, emulator, deploy, capsys
+) -> None:
+    fn = deploy(FAILING, retries=0)
+    topic, refused, message_id, request_id = _sns_triggered(aws, emulator, fn)
+    capsys.readouterr()
+    assert cli_main.main(["invocations"]) == 0  # at the test emulator: the run fixture's settings
+    lines = capsys.readouterr().out.splitlines()
+    mine = lines.index(f"{request_id}  {fn.name}:$LATEST  RetriesExhausted")
+    assert lines[mine + 1] == f"    from SNS topic {topic}, message {message_id}"
+    section = lines.index(
+        "refused deliveries (the function never ran; nothing is in its log group):"
+    )
+    assert section > mine and lines[-1] == introspection.PERMISSION_HINT
+    (line,) = [line for line in lines[section:] if f"message {refused} -> {fn.arn}: " in line]
+    assert f": no permission for sns.amazonaws.com from {topic}" in line
+    assert lines[lines.index(line) + 1] == (
+        "    then: dropped: the subscription has no redrive policy (dead-letter queue)"
+    )
+
+
 def test_timeline_goes_on_without_the_source_when_the_emulator_cannot_say(
     run, aws, emulator, deploy, monkeypatch
 ) -> None:
     fn = deploy(FAILING, retries=0)
-    _, _, request_id = _sns_triggered(aws, emulator, fn)
+    *_, request_id = _sns_triggered(aws, emulator, fn)
 
     def unreachable(endpoint: str, timeout_s: float = 5) -> dict[str, Any]:
         raise ConnectionRefusedError(111, "Connection refused")
@@ -260,11 +286,11 @@ def test_timeline_goes_on_without_the_source_when_the_emulator_cannot_say(
 
 
 def test_invoked_by_is_none_for_what_it_cannot_read(http_server) -> None:
-    from asyncdlq.cli.introspection import invoked_by
-
+    invoked_by = introspection.invoked_by
     assert invoked_by(http_server(200, b"not json"), "r") is None
     assert invoked_by(http_server(500, b"{}"), "r") is None
-    assert invoked_by(http_server(200, b'{"invocations": [{"request_id": "r", "source": 3}]}'), "r") is None
+    odd = {"invocations": [{"request_id": "r", "source": 3}]}
+    assert invoked_by(http_server(200, json.dumps(odd).encode()), "r") is None
     listed = {"invocations": [{"request_id": "r", "source": None}], "refused": []}
     assert invoked_by(http_server(200, json.dumps(listed).encode()), "r") is None
 

@@ -74,7 +74,9 @@ def refused_lines(refused: list[dict[str, Any]]) -> list[str]:
             f"{refusal['function_arn']}: {refusal['reason']}"
         )
         lines.append(f"    then: {refusal['then']}")
-    lines.append(PERMISSION_HINT)
+    # Only a missing statement is fixed by a permission; a deleted function is not.
+    if any(str(r["reason"]).startswith("no permission for ") for r in refused):
+        lines.append(PERMISSION_HINT)
     return lines
 
 
