@@ -14,6 +14,7 @@ from asyncdlq.client import clients as aws_helpers
 from asyncdlq.client.invoker import Invocation, invoke_async
 from asyncdlq.client.logs import LogReader
 from asyncdlq.client.messages import MessageReader
+from asyncdlq.client.triggers import publish_sns
 from asyncdlq.harness.diagnostics import failure_report, queue_urls_in
 from asyncdlq.target import Target
 from tests.emulator.conftest import FAILING
@@ -128,3 +129,35 @@ def test_even_unusable_clients_give_a_report() -> None:
     text = failure_report(object(), invocations=[Invocation("f", "r", 202, 0.0, b"")])
     assert text.startswith("=== asyncdlq diagnostics ===\n(could not finish the diagnostics: ")
     assert "AttributeError" in text
+
+
+def test_a_triggered_event_is_reported_with_its_attempts_or_why_it_has_none(c, deploy) -> None:
+    fn = deploy(FAILING, retries=0)
+    sns = c.client("sns")
+    topic = sns.create_topic(Name=f"{fn.name}-t")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn.arn)
+    refused = publish_sns(sns, topic, fn.name, "before the permission")
+    c.lambda_.add_permission(
+        FunctionName=fn.name,
+        StatementId="sns",
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+        SourceArn=topic,
+    )
+    taken = publish_sns(sns, topic, fn.name, "after the permission")
+    deadline = time.monotonic() + 15
+    reader = LogReader(c.logs)
+    while not any(
+        taken.ids["message_id"] in e.message for e in reader.events(f"/aws/lambda/{fn.name}")
+    ):
+        assert time.monotonic() < deadline, "the permitted message never reached the function"
+        time.sleep(0.1)
+
+    text = failure_report(c, triggered=[refused, taken], time_scale=0.01)
+
+    assert f"SNS message {refused.ids['message_id']} on {topic} for {fn.name} ---\n" in text
+    assert "the source never invoked the function" in text
+    head = f"SNS message {taken.ids['message_id']} on {topic} for {fn.name}, request id "
+    assert head in text
+    section = text.split(head, 1)[1]
+    assert "attempt 1" in section and "after the permission" in section
