@@ -245,7 +245,7 @@ class MessageReader:
         messages it saw.
         """
         if request_id is None and correlation_id is None and matching is None:
-            raise ValueError("wait_for needs a request_id, a correlation_id or a predicate")
+            raise ValueError("wait_for needs a request_id or a correlation_id (or a predicate)")
         if matching is not None:
             on, wanted = matching
         else:
