@@ -22,6 +22,7 @@ from asyncdlq.client.triggers import (
     request_id_in_logs,
 )
 from tests.emulator.conftest import FAILING
+from tests.emulator.trigger_helpers import let_send
 
 ACCOUNT = "123456789012"
 
@@ -81,7 +82,8 @@ def test_an_eventbridge_handle_matches_the_target_dlq_of_a_refused_delivery(aws,
         "QueueArn"
     ]
     source = f"test.{uuid.uuid4().hex[:8]}"
-    events.put_rule(Name=f"{fn.name}-r", EventPattern=json.dumps({"source": [source]}))
+    rule = events.put_rule(Name=f"{fn.name}-r", EventPattern=json.dumps({"source": [source]}))
+    let_send(aws, dlq, dlq_arn, "events", rule["RuleArn"])
     events.put_targets(
         Rule=f"{fn.name}-r",
         Targets=[{"Id": "f", "Arn": fn.arn, "DeadLetterConfig": {"Arn": dlq_arn}}],

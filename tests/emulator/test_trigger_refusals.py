@@ -12,7 +12,7 @@ from typing import Any
 
 from .conftest import FAILING
 from .helpers import dlq_messages
-from .trigger_helpers import allow, events_of, metric_sum, queue, refusals
+from .trigger_helpers import allow, events_of, let_send, metric_sum, queue, refusals
 
 
 def _topic(aws, fn) -> tuple[str, str]:
@@ -41,7 +41,8 @@ def _put(aws, fn, detail: dict[str, Any]) -> str:
 def test_an_sns_refusal_counts_failed_and_redriven(aws, emulator, deploy) -> None:
     fn = deploy(FAILING)
     topic, sub = _topic(aws, fn)
-    _, redrive_arn = queue(aws, f"{fn.name}-redrive")
+    redrive_url, redrive_arn = queue(aws, f"{fn.name}-redrive")
+    let_send(aws, redrive_url, redrive_arn, "sns", topic)
     aws.client("sns").set_subscription_attributes(
         SubscriptionArn=sub,
         AttributeName="RedrivePolicy",
@@ -51,6 +52,40 @@ def test_an_sns_refusal_counts_failed_and_redriven(aws, emulator, deploy) -> Non
     name = ("TopicName", topic.rsplit(":", 1)[1])
     assert metric_sum(aws, "AWS/SNS", "NumberOfNotificationsFailed", name) == 1
     assert metric_sum(aws, "AWS/SNS", "NumberOfNotificationsRedrivenToDlq", name) == 1
+
+
+def test_a_redrive_queue_whose_policy_does_not_let_sns_send_gets_nothing(
+    aws, emulator, deploy
+) -> None:
+    fn = deploy(FAILING)
+    topic, sub = _topic(aws, fn)
+    redrive_url, redrive_arn = queue(aws, f"{fn.name}-redrive")  # no queue policy
+    aws.client("sns").set_subscription_attributes(
+        SubscriptionArn=sub,
+        AttributeName="RedrivePolicy",
+        AttributeValue=json.dumps({"deadLetterTargetArn": redrive_arn}),
+    )
+    aws.client("sns").publish(TopicArn=topic, Message="m")
+    assert dlq_messages(aws, redrive_url, 1, timeout_s=1) == []
+    (refusal,) = refusals(emulator, fn.arn)
+    assert refusal.then.startswith(f"dropped: the redrive to {redrive_arn} failed: no permission")
+    assert (
+        "sqs:SendMessage" in refusal.then
+        and "the queue has no resource-based policy" in refusal.then
+    )
+    name = ("TopicName", topic.rsplit(":", 1)[1])
+    assert metric_sum(aws, "AWS/SNS", "NumberOfNotificationsFailedToRedriveToDlq", name) == 1
+
+
+def test_a_target_dlq_that_lets_another_rule_send_gets_nothing(aws, emulator, deploy) -> None:
+    fn = deploy(FAILING, retries=0)
+    dlq_url, dlq_arn = queue(aws, f"{fn.name}-target-dlq")
+    rule = _rule(aws, fn, DeadLetterConfig={"Arn": dlq_arn})
+    let_send(aws, dlq_url, dlq_arn, "events", rule + "-other")
+    _put(aws, fn, {"n": 1})
+    assert dlq_messages(aws, dlq_url, 1, timeout_s=1) == []
+    rule_name = ("RuleName", rule.rsplit("/", 1)[1])
+    assert metric_sum(aws, "AWS/Events", "InvocationsFailedToBeSentToDlq", rule_name) == 1
 
 
 def test_an_sns_refusal_without_redrive_is_dropped(aws, emulator, deploy) -> None:
@@ -91,8 +126,9 @@ def test_an_eventbridge_delivery_counts_invocations_and_a_refusal_failed_and_dlq
     aws, emulator, deploy
 ) -> None:
     fn = deploy(FAILING, retries=0)
-    _, dlq_arn = queue(aws, f"{fn.name}-target-dlq")
+    dlq_url, dlq_arn = queue(aws, f"{fn.name}-target-dlq")
     rule = _rule(aws, fn, DeadLetterConfig={"Arn": dlq_arn})
+    let_send(aws, dlq_url, dlq_arn, "events", rule)
     rule_name = ("RuleName", rule.rsplit("/", 1)[1])
     _put(aws, fn, {"n": 1})  # refused: no permission yet
     allow(aws, fn, "events", rule)
@@ -118,7 +154,8 @@ def test_a_disabled_rule_delivers_nothing(aws, emulator, deploy) -> None:
 def test_a_deleted_function_is_no_resource_in_the_target_dlq(aws, emulator, deploy) -> None:
     fn = deploy(FAILING, retries=0)
     dlq_url, dlq_arn = queue(aws, f"{fn.name}-target-dlq")
-    _rule(aws, fn, DeadLetterConfig={"Arn": dlq_arn})
+    rule = _rule(aws, fn, DeadLetterConfig={"Arn": dlq_arn})
+    let_send(aws, dlq_url, dlq_arn, "events", rule)
     aws.client("lambda").delete_function(FunctionName=fn.name)
     _put(aws, fn, {"n": 1})
     (message,) = dlq_messages(aws, dlq_url, 1)
@@ -130,6 +167,7 @@ def test_an_undeliverable_transformed_input_goes_to_the_target_dlq(aws, emulator
     dlq_url, dlq_arn = queue(aws, f"{fn.name}-target-dlq")
     transformer = {"InputPathsMap": {"d": "$.detail"}, "InputTemplate": '{"text": "<d>"}'}
     rule = _rule(aws, fn, DeadLetterConfig={"Arn": dlq_arn}, InputTransformer=transformer)
+    let_send(aws, dlq_url, dlq_arn, "events", rule)
     allow(aws, fn, "events", rule)
     event_id = _put(aws, fn, {"n": 1})  # an object inside a JSON string: not deliverable
     (message,) = dlq_messages(aws, dlq_url, 1)

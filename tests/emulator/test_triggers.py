@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from .conftest import FAILING
 from .helpers import dlq_messages, log_messages
-from .trigger_helpers import allow, events_of, queue, refusals
+from .trigger_helpers import allow, events_of, let_send, queue, refusals
 
 # -- SNS --------------------------------------------------------------------------------------
 
@@ -54,6 +54,7 @@ def test_sns_without_permission_never_invokes_and_redrives_to_the_subscription_d
     fn = deploy(FAILING)
     topic, sub = _topic(aws, fn, f"{fn.name}-t")
     redrive_url, redrive_arn = queue(aws, f"{fn.name}-redrive")
+    let_send(aws, redrive_url, redrive_arn, "sns", topic)
     aws.client("sns").set_subscription_attributes(
         SubscriptionArn=sub,
         AttributeName="RedrivePolicy",
@@ -138,6 +139,7 @@ def test_eventbridge_without_permission_goes_to_the_target_dlq_unretried(
         DeadLetterConfig={"Arn": dlq_arn},
         RetryPolicy={"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 600},
     )
+    let_send(aws, dlq_url, dlq_arn, "events", rule)
     event_id = _put(aws, {"n": 4})
     (message,) = dlq_messages(aws, dlq_url, 1)
     body = json.loads(message["Body"])

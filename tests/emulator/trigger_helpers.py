@@ -3,6 +3,7 @@ deliveries Lambda refused it."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -62,3 +63,16 @@ def metric_sum(aws: Any, namespace: str, name: str, dimension: tuple[str, str]) 
         Statistics=["Sum"],
     )
     return sum(p["Sum"] for p in stats["Datapoints"])
+
+
+def let_send(aws: Any, queue_url: str, queue_arn: str, service: str, source_arn: str) -> None:
+    """The queue policy SNS or EventBridge needs to use the queue as its own dead-letter queue."""
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": f"{service}.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": queue_arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}},
+    }
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    aws.client("sqs").set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": policy})

@@ -350,3 +350,9 @@ def lambda_resource_policy(
     if not statements:
         return None
     return {"Version": "2012-10-17", "Id": "default", "Statement": statements}
+
+
+def sqs_queue_policy(account_id: str, region: str, queue_name: str) -> str | None:
+    """The queue's Policy attribute (JSON), None without one; raises if the queue is gone."""
+    policy = sqs_backends[account_id][region].get_queue(queue_name).policy
+    return str(policy) if policy else None

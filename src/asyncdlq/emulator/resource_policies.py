@@ -1,5 +1,7 @@
 """Whether a function's resource-based policy (its AddPermission statements) lets a service
-invoke it: the check AWS makes before SNS, EventBridge or S3 may deliver an event.
+invoke it: the check AWS makes before SNS, EventBridge or S3 may deliver an event. The same check
+(``service_may``) decides whether a queue's policy lets SNS or EventBridge send to it as their
+own dead-letter queue.
 
 Pure: the caller reads the policy document (moto_glue.lambda_resource_policy) and passes what
 the service's request carries. Action, Resource and Condition are matched by iam_eval, so
@@ -38,14 +40,39 @@ def may_invoke(
     """Whether ``principal_service`` (``sns.amazonaws.com``; an account id or principal ARN
     also works), acting for ``source_arn`` owned by ``source_account``, may invoke
     ``function_arn_invoked`` (qualified or not) under ``policy_document``."""
-    resource = _as_resource(function_arn_invoked)
+    return service_may(
+        policy_document,
+        principal_service,
+        INVOKE,
+        _as_resource(function_arn_invoked),
+        source_arn,
+        source_account,
+        doing=f"invoke {function_arn_invoked}",
+        owner="the function",
+    )
+
+
+def service_may(
+    policy_document: dict[str, Any] | str | None,
+    principal_service: str,
+    action: str,
+    resource: str,
+    source_arn: str,
+    source_account: str,
+    *,
+    doing: str,
+    owner: str,
+) -> Decision:
+    """Whether a service acting for ``source_arn`` may do ``action`` on ``resource`` under that
+    resource's policy (a function's, or a queue's for a service's own dead-letter queue).
+    ``doing`` and ``owner`` word the refusal: "... to <doing>; <owner> has no ... policy"."""
     statements = _statements(policy_document)
     refused = (
         f"no permission for {principal_service} from {source_arn} (account {source_account})"
-        f" to invoke {function_arn_invoked}"
+        f" to {doing}"
     )
     if not statements:
-        return Decision(False, f"{refused}; the function has no resource-based policy")
+        return Decision(False, f"{refused}; {owner} has no resource-based policy")
     context = {"aws:SourceArn": source_arn, "aws:SourceAccount": source_account}
     allowing: str | None = None
     nearest: str | None = None
@@ -53,7 +80,7 @@ def may_invoke(
         sid = str(statement.get("Sid", f"#{index}"))
         if not _principal_matches(statement, principal_service):
             continue
-        miss = _mismatch(statement, resource, context)
+        miss = _mismatch(statement, action, resource, context)
         if miss is not None:
             nearest = nearest or f"statement {sid} {miss}"
             continue
@@ -83,17 +110,19 @@ def _as_resource(function_arn: str) -> str:
     return function_arn.removesuffix(":$LATEST")
 
 
-def _mismatch(statement: Mapping[str, Any], resource: str, context: dict[str, str]) -> str | None:
-    """Why the statement (its principal already matched) does not grant the invocation."""
+def _mismatch(
+    statement: Mapping[str, Any], action: str, resource: str, context: dict[str, str]
+) -> str | None:
+    """Why the statement (its principal already matched) does not grant ``action``."""
     probe = {k: v for k, v in statement.items() if k not in ("Principal", "NotPrincipal")}
     probe["Effect"] = "Allow"
     without_conditions = {k: v for k, v in probe.items() if k != "Condition"}
     any_resource = {k: v for k, v in without_conditions.items() if k != "NotResource"}
-    if not iam_eval.is_allowed([{"Statement": [{**any_resource, "Resource": "*"}]}], INVOKE, "x"):
-        return f"does not grant {INVOKE}"
-    if not iam_eval.is_allowed([{"Statement": [without_conditions]}], INVOKE, resource):
+    if not iam_eval.is_allowed([{"Statement": [{**any_resource, "Resource": "*"}]}], action, "x"):
+        return f"does not grant {action}"
+    if not iam_eval.is_allowed([{"Statement": [without_conditions]}], action, resource):
         return f"is for {statement.get('Resource', statement.get('NotResource'))}"
-    if not iam_eval.is_allowed([{"Statement": [probe]}], INVOKE, resource, context):
+    if not iam_eval.is_allowed([{"Statement": [probe]}], action, resource, context):
         return f"has conditions not met: {_conditions_text(statement.get('Condition'))}"
     return None
 

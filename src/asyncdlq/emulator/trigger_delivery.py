@@ -20,10 +20,12 @@ from ..aws.arn import Arn, ArnError
 from . import moto_glue
 from .lambda_backend import LambdaBackends
 from .moto_glue import LambdaClientError, UnknownFunctionException
-from .resource_policies import Decision, may_invoke
+from .resource_policies import Decision, may_invoke, service_may
 from .trigger_sources import Refusal, RefusalLog, TriggerSource
 
 log = logging.getLogger(__name__)
+
+SEND_MESSAGE = "sqs:SendMessage"
 
 # (account id, region, namespace, metric name, dimensions) -> one count of the metric.
 MetricSink = Callable[[str, str, str, str, "dict[str, str]"], None]
@@ -99,6 +101,39 @@ class TriggerDeliveries:
         self.refusals.add(refusal)
         log.warning("%s not delivered to %s: %s", source.describe(), function_arn, reason)
         return refusal
+
+    def send_to_own_dead_letter(
+        self,
+        source: TriggerSource,
+        queue_arn: str,
+        body: str,
+        attributes: dict[str, dict[str, str]] | None,
+    ) -> str | None:
+        """Send to the SNS subscription's or EventBridge target's own SQS dead-letter queue, as
+        the service does: only if the queue's policy lets it (docs/aws-behaviour.md, Triggers
+        that invoke asynchronously: refusals). None when sent, else why not."""
+        try:
+            queue = Arn.parse(queue_arn)
+            policy = moto_glue.sqs_queue_policy(queue.account, queue.region, queue.name)
+        except Exception as exc:  # a malformed ARN, a missing queue
+            return f"{queue_arn} cannot be read ({exc})"
+        decision = service_may(
+            policy,
+            source.principal,
+            SEND_MESSAGE,
+            queue_arn,
+            source.source_arn,
+            source.source_account,
+            doing=f"call {SEND_MESSAGE} on {queue_arn}",
+            owner="the queue",
+        )
+        if not decision.allowed:
+            return decision.reason
+        try:
+            moto_glue.sqs_send(queue.account, queue.region, queue.name, body, attributes)
+        except Exception as exc:  # deleted meanwhile, too large
+            return f"sending to {queue_arn} failed ({exc})"
+        return None
 
     def reset(self) -> None:
         self.refusals.clear()

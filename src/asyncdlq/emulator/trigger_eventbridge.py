@@ -4,9 +4,10 @@ The target receives the event, or what its Input, InputPath or InputTransformer 
 (trigger_events.py), and Lambda retries the function as for any async event. When Lambda refuses
 the invoke (no statement for events.amazonaws.com from the rule) or the function is gone,
 EventBridge does not retry whatever the target's RetryPolicy says: it counts the invocation as
-failed and sends the event to the target's dead-letter queue if it has one, with RULE_ARN,
-TARGET_ARN, ERROR_CODE, ERROR_MESSAGE and RETRY_ATTEMPTS (docs/aws-behaviour.md, Triggers that
-invoke asynchronously: refusals). PutEvents has succeeded already: it only reports ingestion.
+failed and sends the event to the target's dead-letter queue, if it has one whose policy lets
+EventBridge send, with RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE and RETRY_ATTEMPTS
+(docs/aws-behaviour.md, Triggers that invoke asynchronously: refusals). PutEvents has succeeded
+already: it only reports ingestion.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import json
 from typing import Any
 
 from ..aws.arn import Arn
-from . import moto_glue
 from .moto_triggers import EventBridgeDelivery
 from .trigger_delivery import Delivered, TriggerDeliveries
 from .trigger_events import InputTemplateError, eventbridge_event, eventbridge_target_input
@@ -76,17 +76,15 @@ def deliver(deliveries: TriggerDeliveries, delivery: EventBridgeDelivery) -> Non
     queue_arn = (target.get("DeadLetterConfig") or {}).get("Arn")
     if queue_arn:
         attributes = dead_letter_attributes(delivery, code, reason)
-        try:
-            queue = Arn.parse(queue_arn)
-            moto_glue.sqs_send(
-                queue.account, queue.region, queue.name, json.dumps(envelope), attributes
-            )
-        except Exception as exc:  # a missing queue, a malformed ARN
-            count("InvocationsFailedToBeSentToDlq")
-            then = f"dropped: sending to the target's dead-letter queue {queue_arn} failed ({exc})"
-        else:
+        failed = deliveries.send_to_own_dead_letter(
+            source, queue_arn, json.dumps(envelope), attributes
+        )
+        if failed is None:
             count("InvocationsSentToDlq")
             then = f"sent to the target's dead-letter queue {queue_arn} ({code})"
+        else:
+            count("InvocationsFailedToBeSentToDlq")
+            then = f"dropped: sending to the target's dead-letter queue failed: {failed}"
     deliveries.refuse(source, function_arn, reason, then)
 
 

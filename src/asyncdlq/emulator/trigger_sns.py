@@ -3,9 +3,9 @@
 Lambda queues the record SNS builds (trigger_events.sns_event) and retries the function as for
 any async event. When Lambda refuses the invoke (no statement for sns.amazonaws.com from the
 topic), SNS has a client-side error: it does not retry, counts NumberOfNotificationsFailed and,
-if the subscription has a redrive policy, moves the message (SNS's JSON envelope, no SQS
-message attributes) to that dead-letter queue (docs/aws-behaviour.md, Triggers that invoke
-asynchronously: refusals).
+if the subscription has a redrive policy whose queue's policy lets SNS send, moves the message
+(SNS's JSON envelope, no SQS message attributes) to that dead-letter queue
+(docs/aws-behaviour.md, Triggers that invoke asynchronously: refusals).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import datetime as _dt
 import json
 
 from ..aws.arn import Arn
-from . import moto_glue
 from .moto_triggers import SnsDelivery
 from .trigger_delivery import Delivered, TriggerDeliveries
 from .trigger_events import sns_event
@@ -51,13 +50,11 @@ def deliver(deliveries: TriggerDeliveries, delivery: SnsDelivery) -> None:
     then = "dropped: the subscription has no redrive policy (dead-letter queue)"
     target = delivery.redrive_dead_letter_arn
     if target:
-        try:
-            queue = Arn.parse(target)
-            moto_glue.sqs_send(queue.account, queue.region, queue.name, delivery.envelope, None)
-        except Exception as exc:  # a missing queue, a malformed ARN: SNS cannot redrive
-            count("NumberOfNotificationsFailedToRedriveToDlq")
-            then = f"dropped: the redrive to {target} failed ({exc})"
-        else:
+        failed = deliveries.send_to_own_dead_letter(source, target, delivery.envelope, None)
+        if failed is None:
             count("NumberOfNotificationsRedrivenToDlq")
             then = f"sent to the subscription's dead-letter queue {target}"
+        else:
+            count("NumberOfNotificationsFailedToRedriveToDlq")
+            then = f"dropped: the redrive to {target} failed: {failed}"
     deliveries.refuse(source, delivery.function_arn, outcome.reason, then)
