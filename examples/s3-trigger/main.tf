@@ -22,7 +22,7 @@ resource "aws_s3_bucket" "uploads" {
   #checkov:skip=CKV_AWS_18:An example bucket for trigger events; access logs would need a second bucket and add nothing to what it shows
   #checkov:skip=CKV_AWS_21:Versioning keeps every upload; the example's objects are disposable test inputs
   #checkov:skip=CKV_AWS_144:Cross-region replication is out of scope for an example bucket of disposable objects
-  #checkov:skip=CKV_AWS_145:S3 encrypts every new object with SSE-S3 by default; a customer managed key would also need a key policy for the function's reads, which this example does not make
+  #checkov:skip=CKV_AWS_145:S3 encrypts every new object with SSE-S3 by default (since January 2023); a customer managed KMS key is the user's choice and needs a key policy this example does not make
   #checkov:skip=CKV2_AWS_61:No lifecycle rule: the bucket lives as long as the stack, and force_destroy empties it on destroy
   bucket = local.bucket_name
   # Objects put while trying the example must not block terraform destroy.
