@@ -21,6 +21,9 @@ QUEUE = "SQS queue"
 TOPIC = "SNS topic"
 ROLE = "IAM role"
 LOG_GROUP = "CloudWatch log group"
+RULE = "EventBridge rule"
+BUCKET = "S3 bucket"
+PATTERN = json.dumps({"source": ["asyncdlq.sweep-test"]})
 
 
 def new_run_id() -> str:
@@ -75,6 +78,14 @@ class Maker:
         elif kind == LOG_GROUP:
             extra = {"tags": tags} if tags else {}
             self.c.client("logs").create_log_group(logGroupName=name, **extra)
+        elif kind == RULE:
+            extra = {"Tags": pairs} if pairs else {}
+            self.c.client("events").put_rule(Name=name, EventPattern=PATTERN, **extra)
+        elif kind == BUCKET:
+            s3 = self.c.client("s3")
+            s3.create_bucket(Bucket=name)
+            if pairs:
+                s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": pairs})
         else:
             raise ValueError(kind)
         return name
@@ -100,11 +111,16 @@ class Maker:
             elif kind == LOG_GROUP:
                 groups = self.c.client("logs").describe_log_groups(logGroupNamePrefix=name)
                 return any(g["logGroupName"] == name for g in groups["logGroups"])
+            elif kind == RULE:
+                self.c.client("events").describe_rule(Name=name)
+            elif kind == BUCKET:
+                self.c.client("s3").head_bucket(Bucket=name)
             else:
                 raise ValueError(kind)
         except ClientError as exc:
             code = exc.response["Error"]["Code"]
-            gone = {"ResourceNotFoundException", "NotFound", "NoSuchEntity"}
+            # HeadBucket answers a bare 404 (no body to carry a code).
+            gone = {"ResourceNotFoundException", "NotFound", "NoSuchEntity", "404"}
             if code in gone or "NonExistentQueue" in code or code == "QueueDoesNotExist":
                 return False
             raise
@@ -130,6 +146,24 @@ class Maker:
             self.c.client("iam").delete_role(RoleName=name)
         elif kind == LOG_GROUP:
             self.c.client("logs").delete_log_group(logGroupName=name)
+        elif kind == RULE:
+            events = self.c.client("events")
+            ids = [t["Id"] for t in events.list_targets_by_rule(Rule=name)["Targets"]]
+            if ids:
+                events.remove_targets(Rule=name, Ids=ids)
+            events.delete_rule(Name=name)
+        elif kind == BUCKET:
+            s3 = self.c.client("s3")
+            for version in object_versions(self.c, name):
+                s3.delete_object(Bucket=name, Key=version[0], VersionId=version[1])
+            s3.delete_bucket(Bucket=name)
+
+
+def object_versions(c: Clients, bucket: str) -> list[tuple[str, str]]:
+    """(key, version id) of every object version and delete marker in ``bucket``."""
+    answer = c.client("s3").list_object_versions(Bucket=bucket)
+    entries = [*answer.get("Versions", []), *answer.get("DeleteMarkers", [])]
+    return [(entry["Key"], entry["VersionId"]) for entry in entries]
 
 
 def topic_arn(name: str) -> str:

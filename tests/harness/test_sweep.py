@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from asyncdlq.client.clients import Clients, clients
 from asyncdlq.emulator.server import EmulatorServer
 from asyncdlq.harness import sweep as sweep_module
+from asyncdlq.harness import sweep_kinds
 from asyncdlq.harness.sweep import (
     DurationError,
     SweepReport,
@@ -26,15 +27,19 @@ from asyncdlq.harness.sweep import (
 )
 from asyncdlq.target import Target
 from tests.harness.sweep_resources import (
+    BUCKET,
     FRESH,
     FUNCTION,
     LOG_GROUP,
     OLD,
+    PATTERN,
     QUEUE,
     ROLE,
+    RULE,
     TOPIC,
     Maker,
     new_run_id,
+    object_versions,
     topic_arn,
 )
 
@@ -299,7 +304,121 @@ def test_durations_format_as_they_parse() -> None:
 
 def test_lambda_times_parse_in_the_aws_and_the_moto_format() -> None:
     expected = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
-    assert sweep_module._lambda_time("2024-05-01T12:00:00.000+0000") == expected
-    assert sweep_module._lambda_time("2024-05-01T12:00:00.995483000Z") == expected
-    assert sweep_module._lambda_time("2024-05-01T14:00:00+02:00") == expected
-    assert sweep_module._lambda_time("yesterday") is None
+    assert sweep_kinds.lambda_time("2024-05-01T12:00:00.000+0000") == expected
+    assert sweep_kinds.lambda_time("2024-05-01T12:00:00.995483000Z") == expected
+    assert sweep_kinds.lambda_time("2024-05-01T14:00:00+02:00") == expected
+    assert sweep_kinds.lambda_time("yesterday") is None
+
+
+# --- EventBridge rules and S3 buckets ---------------------------------------------------------
+
+
+def _targets(c: Clients, rule: str, count: int, bus: str = "default") -> None:
+    # PutTargets takes at most 10 targets a call; more than 10 also makes the sweep remove them
+    # in more than one RemoveTargets call (a limit the emulator does not enforce either).
+    targets = [
+        {"Id": f"t{i}", "Arn": f"arn:aws:sqs:us-east-1:123456789012:nowhere-{i}"}
+        for i in range(count)
+    ]
+    for start in range(0, count, 10):
+        batch = targets[start : start + 10]
+        c.client("events").put_targets(Rule=rule, EventBusName=bus, Targets=batch)
+
+
+def test_an_old_rule_loses_its_targets_then_goes_a_fresh_one_stays(
+    c: Clients, make: Maker, prefix: str
+) -> None:
+    events = c.client("events")
+    old = make.make(RULE, f"{prefix}-old", OLD)
+    _targets(c, old, 12)
+    fresh = make.make(RULE, f"{prefix}-new", FRESH)
+    _targets(c, fresh, 1)
+    # A rule on a custom bus: shown as "<bus>/<rule>".
+    bus = events.create_event_bus(Name=f"{prefix}-bus")["EventBusArn"].rsplit("/", 1)[-1]
+    tags = [{"Key": k, "Value": v} for k, v in make.tags(OLD).items()]
+    events.put_rule(Name=f"{prefix}-on-bus", EventBusName=bus, EventPattern=PATTERN, Tags=tags)
+    _targets(c, f"{prefix}-on-bus", 1, bus)
+
+    report = run(c, prefix)
+
+    # The emulator refuses DeleteRule while targets are left, as AWS does: deleted means the
+    # targets went first.
+    assert report.failed == []
+    assert pairs(report.deleted) == {(RULE, old), (RULE, f"{bus}/{prefix}-on-bus")}
+    assert [(i.kind, i.name, i.detail) for i in report.kept] == [(RULE, fresh, "younger than 2h")]
+    assert not make.exists(RULE, old) and make.exists(RULE, fresh)
+    assert events.list_rules(EventBusName=bus)["Rules"] == []
+    events.delete_event_bus(Name=bus)
+
+
+def test_an_untagged_rule_is_kept_because_its_age_is_unknown(
+    c: Clients, make: Maker, prefix: str
+) -> None:
+    rule = make.make(RULE, f"{prefix}-bare")
+
+    report = run(c, prefix, now=datetime.now(timezone.utc) + timedelta(days=30))
+
+    assert report.deleted == [] and report.failed == []
+    assert [(i.kind, i.name, i.created) for i in report.kept] == [(RULE, rule, None)]
+    assert "EventBridge does not tell when a rule was created" in report.kept[0].detail
+    assert make.exists(RULE, rule)
+
+
+def test_buckets_are_emptied_of_objects_versions_and_markers_then_deleted(
+    c: Clients, make: Maker, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s3 = c.client("s3")
+    # Batches of 2 instead of DeleteObjects' 1000 keys (which the emulator does not enforce), so
+    # a few objects take several calls.
+    monkeypatch.setattr(sweep_kinds, "_KEYS_PER_DELETE", 2)
+    plain = make.make(BUCKET, f"{prefix}-plain", OLD)
+    for i in range(5):
+        s3.put_object(Bucket=plain, Key=f"k/{i}", Body=b"x")
+    versioned = make.make(BUCKET, f"{prefix}-versioned", OLD)
+    s3.put_bucket_versioning(Bucket=versioned, VersioningConfiguration={"Status": "Enabled"})
+    for body in (b"1", b"2"):
+        s3.put_object(Bucket=versioned, Key="twice", Body=body)
+    s3.put_object(Bucket=versioned, Key="gone", Body=b"3")
+    s3.delete_object(Bucket=versioned, Key="gone")  # leaves a version and a delete marker
+    assert len(object_versions(c, versioned)) == 4
+    fresh = make.make(BUCKET, f"{prefix}-new", FRESH)
+    s3.put_object(Bucket=fresh, Key="k", Body=b"x")
+
+    report = run(c, prefix)
+
+    assert report.failed == []
+    assert pairs(report.deleted) == {(BUCKET, plain), (BUCKET, versioned)}
+    assert [(i.kind, i.name, i.detail) for i in report.kept] == [(BUCKET, fresh, "younger than 2h")]
+    assert not make.exists(BUCKET, plain) and not make.exists(BUCKET, versioned)
+    assert make.exists(BUCKET, fresh)
+
+
+def test_an_untagged_bucket_is_judged_by_its_creation_date(
+    c: Clients, make: Maker, prefix: str
+) -> None:
+    bucket = make.make(BUCKET, f"{prefix}-bare")
+    before = datetime.now(timezone.utc)
+
+    kept = run(c, prefix).kept
+    assert [(i.kind, i.name, i.detail) for i in kept] == [(BUCKET, bucket, "younger than 2h")]
+    assert kept[0].created is not None and abs(kept[0].created - before) < timedelta(minutes=1)
+
+    assert pairs(run(c, prefix, now=before + OLD).deleted) == {(BUCKET, bucket)}
+    assert not make.exists(BUCKET, bucket)
+
+
+def test_a_bucket_that_vanished_meanwhile_counts_as_gone(
+    c: Clients, make: Maker, prefix: str
+) -> None:
+    bucket = make.make(BUCKET, f"{prefix}-b", OLD)
+
+    def delete_first(line: str) -> None:
+        if line.endswith(f"deleting S3 bucket {bucket}"):
+            c.client("s3").delete_bucket(Bucket=bucket)
+
+    report = sweep(c, older_than=TWO_HOURS, prefix=prefix, progress=delete_first)
+
+    assert report.failed == []
+    assert [(s.kind, s.name, s.detail) for s in report.deleted] == [
+        (BUCKET, bucket, "already gone")
+    ]

@@ -14,10 +14,12 @@ from asyncdlq.harness import tags as run_tags
 from asyncdlq.harness.sweep import sweep_stack
 from asyncdlq.target import Target
 from tests.harness.sweep_resources import (
+    BUCKET,
     FUNCTION,
     LOG_GROUP,
     QUEUE,
     ROLE,
+    RULE,
     TOPIC,
     Maker,
     new_run_id,
@@ -59,6 +61,24 @@ def test_deletes_every_kind_tagged_with_the_stack_and_keeps_the_rest(
         assert not make.exists(kind, _name(make, kind, "ours")), kind
         assert make.exists(kind, _name(make, kind, "other")), kind
         assert make.exists(kind, _name(make, kind, "untagged")), kind
+
+
+def test_deletes_rules_with_targets_and_buckets_with_objects_tagged_with_the_stack(
+    c: Clients, make: Maker
+) -> None:
+    ours = {run_tags.TAG_STACK: "s1"}
+    rule = make.make(RULE, f"{make.prefix}-rule", timedelta(seconds=1), extra_tags=ours)
+    target = {"Id": "q", "Arn": "arn:aws:sqs:us-east-1:123456789012:nowhere"}
+    c.client("events").put_targets(Rule=rule, Targets=[target])
+    bucket = make.make(BUCKET, f"{make.prefix}-bucket", timedelta(seconds=1), extra_tags=ours)
+    c.client("s3").put_object(Bucket=bucket, Key="k", Body=b"x")
+    others = [make.make(kind, f"{make.prefix}-{kind[:2].lower()}-other") for kind in (RULE, BUCKET)]
+
+    deleted = sweep_stack(c, "s1", progress=lambda _line: None)
+
+    assert deleted == [f"{RULE} {rule}", f"{BUCKET} {bucket}"]
+    assert not make.exists(RULE, rule) and not make.exists(BUCKET, bucket)
+    assert make.exists(RULE, others[0]) and make.exists(BUCKET, others[1])
 
 
 def test_an_empty_stack_id_is_refused(c: Clients) -> None:

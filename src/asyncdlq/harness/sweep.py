@@ -7,28 +7,28 @@ a narrower one (``--prefix adlq-1a2b3c``) sweeps one run without touching anothe
 
 A candidate is deleted only when it is older than the threshold: its age comes from the
 created-at tag, else from the service's own creation time; when neither exists (an untagged SNS
-topic) it is kept and the report says why. Kinds go in dependency order: functions first (so
-nothing invokes or logs into what follows), then queues and topics, roles, log groups.
+topic, an EventBridge rule) it is kept and the report says why. What each kind lists, reads and
+deletes is in sweep_kinds.py; kinds go in its dependency order: functions first (so nothing
+invokes or logs into what follows), then EventBridge rules, S3 buckets, queues and topics, roles,
+log groups.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..aws.arn import Arn
 from ..client.clients import Clients
 from ..progress import say
 from . import tags as run_tags
+from .sweep_kinds import KINDS, Item, Kind
 
 Progress = Callable[[str], None]
 
-LOG_GROUP_PREFIX = "/aws/lambda/"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -130,7 +130,7 @@ def sweep(
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)  # every time the services report is aware
     report = SweepReport(prefix, older_than, now, dry_run)
-    for kind in _KINDS:
+    for kind in KINDS:
         _sweep_kind(kind(clients), report, progress)
     return report
 
@@ -146,7 +146,7 @@ def sweep_stack(clients: Clients, stack_id: str, *, progress: Progress = say) ->
     if not stack_id:
         raise ValueError("the stack id must not be empty")
     deleted: list[str] = []
-    for kind_type in _KINDS:
+    for kind_type in KINDS:
         kind = kind_type(clients)
         try:
             items = list(kind.items())
@@ -169,36 +169,7 @@ def sweep_stack(clients: Clients, stack_id: str, *, progress: Progress = say) ->
 # --- one pass per kind ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Item:
-    name: str  # as shown in the report
-    match_name: str | None  # what the prefix is compared with; None: only the tag can match
-    handle: Any  # what the kind's API calls take (ARN, URL, name)
-    listed_created: datetime | None = None
-
-
-class _Kind:
-    label = ""
-    gone_codes: frozenset[str] = frozenset()
-    no_age = ""  # why the age can be unknown; empty when the service always reports it
-
-    def __init__(self, clients: Clients) -> None:
-        self.clients = clients
-
-    def items(self) -> Iterator[_Item]:
-        raise NotImplementedError
-
-    def tags(self, item: _Item) -> dict[str, str]:
-        raise NotImplementedError
-
-    def created(self, item: _Item) -> datetime | None:
-        return item.listed_created
-
-    def delete(self, item: _Item) -> None:
-        raise NotImplementedError
-
-
-def _sweep_kind(kind: _Kind, report: SweepReport, progress: Progress) -> None:
+def _sweep_kind(kind: Kind, report: SweepReport, progress: Progress) -> None:
     progress(f"sweep: looking at {kind.label}s")
     try:
         # Listed in full before deleting anything, so pagination never shifts under deletions.
@@ -210,7 +181,7 @@ def _sweep_kind(kind: _Kind, report: SweepReport, progress: Progress) -> None:
         _sweep_item(kind, item, report, progress)
 
 
-def _sweep_item(kind: _Kind, item: _Item, report: SweepReport, progress: Progress) -> None:
+def _sweep_item(kind: Kind, item: Item, report: SweepReport, progress: Progress) -> None:
     by_name = item.match_name is not None and item.match_name.startswith(report.prefix)
     try:
         tags = kind.tags(item)
@@ -257,7 +228,7 @@ def _run_matches(run_id: str, prefix: str) -> bool:
     return f"{names}-".startswith(prefix)
 
 
-def _gone(kind: _Kind, exc: Exception) -> bool:
+def _gone(kind: Kind, exc: Exception) -> bool:
     return isinstance(exc, ClientError) and _code(exc) in kind.gone_codes
 
 
@@ -270,154 +241,3 @@ def _text(exc: Exception) -> str:
         error = exc.response.get("Error", {})
         return f"{error.get('Code', 'Error')}: {error.get('Message', str(exc))}"
     return str(exc)
-
-
-def _pages(client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:
-    for page in client.get_paginator(operation).paginate(**params):
-        yield from page.get(key, [])
-
-
-_LAMBDA_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?")
-
-
-def _lambda_time(text: str | None) -> datetime | None:
-    """Lambda's LastModified: ``2024-05-01T12:00:00.000+0000`` on AWS, ``...000000Z`` in moto."""
-    match = _LAMBDA_TIME.fullmatch(text or "")
-    if match is None:
-        return None
-    zone = (match.group(2) or "Z").replace("Z", "+0000").replace(":", "")
-    return datetime.strptime(match.group(1) + zone, "%Y-%m-%dT%H:%M:%S%z")
-
-
-# --- the kinds ------------------------------------------------------------------------------
-
-
-class _Functions(_Kind):
-    label = "Lambda function"
-    gone_codes = frozenset({"ResourceNotFoundException"})
-
-    def items(self) -> Iterator[_Item]:
-        for fn in _pages(self.clients.client("lambda"), "list_functions", "Functions"):
-            name = fn["FunctionName"]
-            yield _Item(name, name, fn["FunctionArn"], _lambda_time(fn.get("LastModified")))
-
-    def tags(self, item: _Item) -> dict[str, str]:
-        return dict(self.clients.client("lambda").list_tags(Resource=item.handle).get("Tags", {}))
-
-    def delete(self, item: _Item) -> None:
-        # Deleting the unqualified function removes its versions, aliases and event invoke
-        # configs with it.
-        self.clients.client("lambda").delete_function(FunctionName=item.name)
-
-
-class _Queues(_Kind):
-    label = "SQS queue"
-    gone_codes = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
-
-    def items(self) -> Iterator[_Item]:
-        # Without a page size ListQueues returns at most 1000 URLs and no token.
-        urls = _pages(
-            self.clients.client("sqs"),
-            "list_queues",
-            "QueueUrls",
-            PaginationConfig={"PageSize": 1000},
-        )
-        for url in urls:
-            name = url.rstrip("/").rsplit("/", 1)[-1]
-            yield _Item(name, name, url)
-
-    def tags(self, item: _Item) -> dict[str, str]:
-        return dict(
-            self.clients.client("sqs").list_queue_tags(QueueUrl=item.handle).get("Tags", {})
-        )
-
-    def created(self, item: _Item) -> datetime | None:
-        attributes = self.clients.client("sqs").get_queue_attributes(
-            QueueUrl=item.handle, AttributeNames=["CreatedTimestamp"]
-        )["Attributes"]
-        stamp = attributes.get("CreatedTimestamp")
-        return datetime.fromtimestamp(float(stamp), timezone.utc) if stamp else None
-
-    def delete(self, item: _Item) -> None:
-        self.clients.client("sqs").delete_queue(QueueUrl=item.handle)
-
-
-class _Topics(_Kind):
-    label = "SNS topic"
-    gone_codes = frozenset({"NotFound", "ResourceNotFound", "NotFoundException"})
-    no_age = (
-        f"age unknown: no {run_tags.TAG_CREATED_AT} tag, and SNS does not tell when a topic was "
-        "created; delete it by hand if no run is using it"
-    )
-
-    def items(self) -> Iterator[_Item]:
-        for topic in _pages(self.clients.client("sns"), "list_topics", "Topics"):
-            arn = topic["TopicArn"]
-            name = Arn.parse(arn).name
-            yield _Item(name, name, arn)
-
-    def tags(self, item: _Item) -> dict[str, str]:
-        answer = self.clients.client("sns").list_tags_for_resource(ResourceArn=item.handle)
-        return {tag["Key"]: tag["Value"] for tag in answer.get("Tags", [])}
-
-    def delete(self, item: _Item) -> None:
-        # DeleteTopic removes the topic's subscriptions with it.
-        self.clients.client("sns").delete_topic(TopicArn=item.handle)
-
-
-class _Roles(_Kind):
-    label = "IAM role"
-    gone_codes = frozenset({"NoSuchEntity"})
-    # AWS's own roles: never ours, and not deletable this way anyway.
-    _aws_paths = ("/aws-service-role/", "/aws-reserved/")
-
-    def items(self) -> Iterator[_Item]:
-        for role in _pages(self.clients.client("iam"), "list_roles", "Roles"):
-            if not role.get("Path", "/").startswith(self._aws_paths):
-                yield _Item(
-                    role["RoleName"], role["RoleName"], role["RoleName"], role["CreateDate"]
-                )
-
-    def tags(self, item: _Item) -> dict[str, str]:
-        tags = _pages(self.clients.client("iam"), "list_role_tags", "Tags", RoleName=item.handle)
-        return {tag["Key"]: tag["Value"] for tag in tags}
-
-    def delete(self, item: _Item) -> None:
-        iam, role = self.clients.client("iam"), item.handle
-        # IAM refuses to delete a role that still has policies. An instance profile is left
-        # alone on purpose (delete_role then fails and the report says so): runs never make one,
-        # so something else may be using the role.
-        for policy in list(_pages(iam, "list_role_policies", "PolicyNames", RoleName=role)):
-            iam.delete_role_policy(RoleName=role, PolicyName=policy)
-        attached = list(
-            _pages(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=role)
-        )
-        for policy in attached:
-            iam.detach_role_policy(RoleName=role, PolicyArn=policy["PolicyArn"])
-        iam.delete_role(RoleName=role)
-
-
-class _LogGroups(_Kind):
-    label = "CloudWatch log group"
-    gone_codes = frozenset({"ResourceNotFoundException"})
-
-    def items(self) -> Iterator[_Item]:
-        for group in _pages(self.clients.client("logs"), "describe_log_groups", "logGroups"):
-            name = group["logGroupName"]
-            short = name[len(LOG_GROUP_PREFIX) :] if name.startswith(LOG_GROUP_PREFIX) else None
-            # ListTagsForResource wants the ARN without the ":*" that "arn" carries.
-            arn = group.get("logGroupArn") or group.get("arn", "").removesuffix(":*")
-            created = group.get("creationTime")
-            when = datetime.fromtimestamp(created / 1000, timezone.utc) if created else None
-            yield _Item(name, short, arn, when)
-
-    def tags(self, item: _Item) -> dict[str, str]:
-        answer = self.clients.client("logs").list_tags_for_resource(resourceArn=item.handle)
-        return dict(answer.get("tags", {}))
-
-    def delete(self, item: _Item) -> None:
-        self.clients.client("logs").delete_log_group(logGroupName=item.name)
-
-
-# Dependency order: functions first (nothing invokes or logs into what follows), roles late.
-_KINDS: tuple[type[_Kind], ...] = (_Functions, _Queues, _Topics, _Roles, _LogGroups)
