@@ -33,8 +33,12 @@ class _Slots:
         self.lock = threading.Lock()
         self.busy = self.peak = self.throttled = 0
         self._run = world.run
+        # Attempts wait until the test has submitted every event: an attempt moves the virtual
+        # clock, and an event submitted after that would be received later than the test means.
+        self.submitted = threading.Event()
 
     def run(self, spec: FunctionSpec, rid: str, payload: bytes, limit: int | None) -> AttemptResult:
+        assert self.submitted.wait(10), "the test never said every event was submitted"
         with self.lock:
             if self.busy >= self.limit:
                 self.throttled += 1
@@ -98,6 +102,7 @@ def test_fifteen_events_at_reserved_concurrency_one_take_fifteen_attempt_times()
     events = [event_for("fn", f"r{i}") for i in range(EVENTS)]
     for event in events:
         engine.submit(event)
+    slots.submitted.set()
     try:
         _wait_all(events)
     finally:
@@ -121,6 +126,7 @@ def test_a_waiting_event_still_expires_by_its_maximum_age() -> None:
     events = [event_for("fn", f"r{i}") for i in range(3)]
     for event in events:
         engine.submit(event)
+    slots.submitted.set()
     try:
         _wait_all(events)
     finally:
