@@ -22,20 +22,7 @@ from asyncdlq.client.triggers import (
     request_id_in_logs,
 )
 from tests.emulator.conftest import FAILING
-from tests.emulator.trigger_helpers import let_send
-
-ACCOUNT = "123456789012"
-
-
-def _allow(aws: Any, fn: Any, service: str, source_arn: str) -> None:
-    aws.client("lambda").add_permission(
-        FunctionName=fn.name,
-        StatementId=service,
-        Action="lambda:InvokeFunction",
-        Principal=f"{service}.amazonaws.com",
-        SourceArn=source_arn,
-        SourceAccount=ACCOUNT,
-    )
+from tests.emulator.trigger_helpers import allow, let_send
 
 
 def _wait(aws: Any, queue_url: str, triggered: Triggered) -> ReceivedMessage:
@@ -64,7 +51,7 @@ def test_an_sns_handle_matches_its_dead_letter_and_finds_its_attempt(aws, deploy
     sns = aws.client("sns")
     topic = sns.create_topic(Name=f"{fn.name}-t")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn.arn)
-    _allow(aws, fn, "sns", topic)
+    allow(aws, fn, "sns", topic)
     other = publish_sns(sns, topic, fn.name, "not this one")
     triggered = publish_sns(sns, topic, fn.name, "hello", subject="s")
     assert triggered.correlation_id == triggered.ids["message_id"] != other.ids["message_id"]
@@ -116,7 +103,7 @@ def test_an_s3_handle_matches_on_bucket_and_key_as_s3_encodes_it(aws, deploy) ->
     s3 = aws.client("s3")
     bucket = f"{fn.name}-b"
     s3.create_bucket(Bucket=bucket)
-    _allow(aws, fn, "s3", f"arn:aws:s3:::{bucket}")
+    allow(aws, fn, "s3", f"arn:aws:s3:::{bucket}")
     s3.put_bucket_notification_configuration(
         Bucket=bucket,
         NotificationConfiguration={

@@ -9,13 +9,16 @@ Destinations and dead-letter targets).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from asyncdlq.client.messages import ReceivedMessage
+from asyncdlq.client.triggers import Triggered
 from asyncdlq.packaging import build_zip
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,3 +96,30 @@ def eventbridge_trigger(apply_example) -> Any:
 @pytest.fixture(scope="module")
 def s3_trigger(apply_example) -> Any:
     return apply_example("s3-trigger", "s3t")
+
+
+def assert_triggered_dead_letter(
+    dead: ReceivedMessage, triggered: Triggered, outputs: dict[str, Any], timelines: Any
+) -> None:
+    """The function's dead letter of a triggered event: Lambda's three attributes
+    (docs/aws-behaviour.md, Dead-letter queues), the request id learnt from it, and
+    1 + maximum_retry_attempts attempts spaced as AWS spaces them (Retry timing and event age)."""
+    types = {name: attr["DataType"] for name, attr in dead.message_attributes.items()}
+    assert types == DLQ_ATTRIBUTE_TYPES
+    assert dead.lambda_attributes["ErrorMessage"] == "Something went wrong"
+    assert dead.request_id and triggered.request_id == dead.request_id
+    assert int(outputs["maximum_retry_attempts"]) == 2
+    timelines.assert_retry_spacing(timelines(triggered, dead), attempts=3)
+
+
+@contextlib.contextmanager
+def without_permission(lambda_client: Any, permission: dict[str, Any]) -> Iterator[None]:
+    """The example's trigger statement removed for the block, then added again exactly as the
+    module wrote it (the example's ``trigger_permission`` output), so the plan stays empty."""
+    lambda_client.remove_permission(
+        FunctionName=permission["FunctionName"], StatementId=permission["StatementId"]
+    )
+    try:
+        yield
+    finally:
+        lambda_client.add_permission(**permission)

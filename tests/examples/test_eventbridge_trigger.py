@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from .conftest import DLQ_ATTRIBUTE_TYPES
+from .conftest import assert_triggered_dead_letter, without_permission
 
 # docs/aws-behaviour.md, Triggers that invoke asynchronously: event shapes (EventBridge envelope).
 ENVELOPE_KEYS = {
@@ -51,15 +51,7 @@ def test_eventbridge_trigger_failure_lands_in_the_function_dlq(
     assert event["detail"] == detail
     assert event["resources"] == []
 
-    types = {name: attr["DataType"] for name, attr in dead.message_attributes.items()}
-    assert types == DLQ_ATTRIBUTE_TYPES
-    assert dead.lambda_attributes["ErrorMessage"] == "Something went wrong"
-    assert dead.request_id and triggered.request_id == dead.request_id
-
-    # docs/aws-behaviour.md, Retry timing and event age: 1 + maximum_retry_attempts attempts.
-    assert int(out["maximum_retry_attempts"]) == 2
-    timeline = asyncdlq_timeline(triggered, dead)
-    asyncdlq_timeline.assert_retry_spacing(timeline, attempts=3)
+    assert_triggered_dead_letter(dead, triggered, out, asyncdlq_timeline)
 
 
 def test_eventbridge_trigger_without_permission_goes_to_the_target_dlq(
@@ -71,12 +63,7 @@ def test_eventbridge_trigger_without_permission_goes_to_the_target_dlq(
     asyncdlq_deadlines,
 ) -> None:
     out = eventbridge_trigger.outputs
-    permission = out["trigger_permission"]
-    lambda_ = asyncdlq_clients.lambda_
-    lambda_.remove_permission(
-        FunctionName=permission["FunctionName"], StatementId=permission["StatementId"]
-    )
-    try:
+    with without_permission(asyncdlq_clients.lambda_, out["trigger_permission"]):
         detail = {"order": "o-2002"}
         triggered = asyncdlq_trigger.event(
             out["function_name"],
@@ -100,9 +87,6 @@ def test_eventbridge_trigger_without_permission_goes_to_the_target_dlq(
         with pytest.raises(TimeoutError):
             asyncdlq_messages.wait_for(out["dlq_url"], triggered, timeout_s=asyncdlq_deadlines.logs)
         assert asyncdlq_logs.lines_mentioning(triggered) == []
-    finally:
-        # Exactly the module's statement again, so the plan below stays empty.
-        lambda_.add_permission(**permission)
 
 
 def test_eventbridge_trigger_plan_after_apply_is_empty(eventbridge_trigger) -> None:

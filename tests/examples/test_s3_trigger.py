@@ -13,7 +13,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import DLQ_ATTRIBUTE_TYPES
+from .conftest import assert_triggered_dead_letter, without_permission
 
 
 def test_s3_trigger_failure_lands_in_the_function_dlq(
@@ -39,15 +39,7 @@ def test_s3_trigger_failure_lands_in_the_function_dlq(
     assert s3["object"]["key"] == key
     assert s3["object"]["size"] == len(body)
 
-    types = {name: attr["DataType"] for name, attr in dead.message_attributes.items()}
-    assert types == DLQ_ATTRIBUTE_TYPES
-    assert dead.lambda_attributes["ErrorMessage"] == "Something went wrong"
-    assert dead.request_id and triggered.request_id == dead.request_id
-
-    # docs/aws-behaviour.md, Retry timing and event age: 1 + maximum_retry_attempts attempts.
-    assert int(out["maximum_retry_attempts"]) == 2
-    timeline = asyncdlq_timeline(triggered, dead)
-    asyncdlq_timeline.assert_retry_spacing(timeline, attempts=3)
+    assert_triggered_dead_letter(dead, triggered, out, asyncdlq_timeline)
 
 
 def test_s3_trigger_without_permission_the_notification_is_refused(
@@ -60,12 +52,7 @@ def test_s3_trigger_without_permission_the_notification_is_refused(
     (notified,) = configuration["LambdaFunctionConfigurations"]
     assert notified["LambdaFunctionArn"] == out["trigger_target_arn"]
 
-    permission = out["trigger_permission"]
-    lambda_ = asyncdlq_clients.lambda_
-    lambda_.remove_permission(
-        FunctionName=permission["FunctionName"], StatementId=permission["StatementId"]
-    )
-    try:
+    with without_permission(asyncdlq_clients.lambda_, out["trigger_permission"]):
         # S3 checks that it may invoke the function whenever the configuration is put.
         with pytest.raises(ClientError) as refused:
             s3.put_bucket_notification_configuration(
@@ -74,9 +61,6 @@ def test_s3_trigger_without_permission_the_notification_is_refused(
         error = refused.value.response["Error"]
         assert error["Code"] == "InvalidArgument"
         assert error["Message"] == "Unable to validate the following destination configurations"
-    finally:
-        # Exactly the module's statement again, so the plan below stays empty.
-        lambda_.add_permission(**permission)
 
 
 def test_s3_trigger_plan_after_apply_is_empty(s3_trigger) -> None:
