@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, NoReturn
 
 from ..emulator.process import EmulatorError, parse_time_scale
+from ..emulator.profile import EmulatorProfile, ProfileError, parse_profile
 
 MAX_PORT = 65535
 
@@ -181,4 +182,12 @@ def origin(text: str) -> str:
     try:
         return normalize_origin(text)
     except OriginError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def emulator_profile(text: str) -> EmulatorProfile:
+    """--profile: ``plain``, ``aws`` or ``aws:switch=value,...`` (emulator/profile.py)."""
+    try:
+        return parse_profile(text)
+    except ProfileError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None

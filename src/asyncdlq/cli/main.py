@@ -28,7 +28,13 @@ def cmd_emulator(args: argparse.Namespace) -> int:
     # Lazy: the server pulls in moto and Flask: 300-400 ms (measured on top of this module's own
     # imports) that every other command and `asyncdlq --help` would pay at start-up.
     from ..emulator import foreground
+    from ..emulator.profile import PROFILE_ENV, ProfileError, configured_profile
 
+    try:
+        profile = args.profile or configured_profile()
+    except ProfileError as exc:
+        print(f"asyncdlq emulator: {PROFILE_ENV}: {exc}", file=sys.stderr)
+        return 2
     try:
         foreground.serve(
             args.host,
@@ -43,6 +49,7 @@ def cmd_emulator(args: argparse.Namespace) -> int:
             cors_origins=args.cors_origin,
             allow_moto_api=args.allow_moto_api,
             allowed_hosts=args.allow_host,
+            profile=profile,
             **_bounds(args),
         )
     except foreground.CannotListen as exc:
@@ -187,6 +194,15 @@ def build_parser() -> argparse.ArgumentParser:
         type=arguments.time_scale,
         default=1.0,
         help="1 = AWS's retry timing; 1/60 compresses a minute into a second",
+    )
+    p.add_argument(
+        "--profile",
+        type=arguments.emulator_profile,
+        default=None,
+        metavar="NAME[:SWITCH=VALUE,...]",
+        help="plain (exact and instant) or aws (AWS at its least convenient: late retries, "
+        "delayed logs, throttles, IAM propagation, duplicates...); default "
+        "$ASYNCDLQ_EMULATOR_PROFILE, else plain",
     )
     p.add_argument(
         "--async-payload-limit",

@@ -19,6 +19,7 @@ from .engine_services import EngineServices
 from .event_log import DEFAULT_EVENT_LOG_BYTES
 from .lambda_backend import LambdaBackends
 from .lambda_responses import EmulatedLambdaResponse, bind_response
+from .profile import PLAIN, EmulatorProfile
 from .runtime.spec import AttemptResult, FunctionSpec
 from .runtime.workers import DEFAULT_IDLE_TIMEOUT_S, WorkerPool
 from .trigger_delivery import TriggerDeliveries
@@ -42,6 +43,8 @@ class EmulatorConfig:
     # Only for a process that runs nothing but the emulator (the CLI): it adopts the orphans of
     # handlers' double forks, so shutdown finds and kills them (WorkerPool).
     adopt_orphans: bool = False
+    # How kind the emulator is (profile.py): plain, or AWS at its least convenient.
+    profile: EmulatorProfile = PLAIN
 
 
 class Emulator:
@@ -60,8 +63,9 @@ class Emulator:
         self.engine = AsyncEngine(
             self.engine_services(),
             time_scale=config.time_scale,
-            duplicate_rate=config.duplicate_rate,
-            seed=config.seed,
+            # An explicit --duplicate-rate wins over the profile's.
+            duplicate_rate=config.duplicate_rate or config.profile.duplicate_rate,
+            seed=config.seed if config.seed is not None else config.profile.seed,
             event_log_bytes=config.event_log_bytes,
         )
         # What SNS, EventBridge and S3 hand to this emulator's functions (moto_triggers.py).

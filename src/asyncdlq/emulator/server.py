@@ -22,6 +22,7 @@ from .moto_glue import (
     install_sqs_index,
     uninstall_sqs_index,
 )
+from .profile import PLAIN, EmulatorProfile
 from .request_guard import GuardPolicy, RequestGuard, normalize_origin
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class EmulatorApp:
                 "service": "asyncdlq-emulator",
                 "version": __version__,
                 "time_scale": self.emulator.config.time_scale,
+                "profile": self.emulator.config.profile.name,
                 "pid": os.getpid(),
                 # What the invocation log holds against its budget (--event-log-mb).
                 "event_log_bytes": self.emulator.engine.event_log.total_bytes,
@@ -94,6 +96,7 @@ class EmulatorServer:
         idle_timeout_s: float | None = None,
         event_log_bytes: int | None = None,
         adopt_orphans: bool = False,
+        profile: EmulatorProfile = PLAIN,
     ) -> None:
         cors_origins = [normalize_origin(o) for o in cors_origins]  # refused before binding
         # Bind first so port 0 resolves to the real port the functions must call back to.
@@ -112,6 +115,7 @@ class EmulatorServer:
             duplicate_rate,
             seed,
             adopt_orphans=adopt_orphans,
+            profile=profile,
             **bounds,
         )
         self.emulator = Emulator(config)
