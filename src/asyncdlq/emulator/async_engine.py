@@ -3,6 +3,8 @@
 Timings are ``asyncdlq.aws.timing``'s (docs/aws-behaviour.md, Retry timing and event age): each
 retry waits its delay after the attempt before ends; a retry that would start after
 MaximumEventAgeInSeconds is not scheduled and the event fails at once with EventAgeExceeded.
+With ``retry_lateness`` (the aws profile) each retry starts later than its delay by a seeded
+random share of it (retry_lateness.py), and the event-age look-ahead sees that later start.
 With reserved concurrency, events beyond it wait in the function's queue and go as soon as a slot
 frees (function_lanes.py; docs/aws-behaviour.md, Async records, logs and throttles); each wait
 counts as a throttle, and an event still expires by MaximumEventAgeInSeconds when its turn comes.
@@ -42,6 +44,7 @@ from .engine_services import EngineServices
 from .event_log import DEFAULT_EVENT_LOG_BYTES, EventLog
 from .function_lanes import FunctionLanes
 from .outcome_delivery import THROTTLES, OutcomeDelivery
+from .retry_lateness import RetryLateness
 from .runtime.spec import FunctionSpec
 from .runtime.workers import Throttled
 
@@ -66,6 +69,7 @@ class AsyncEngine:
         function_concurrency: int = DEFAULT_FUNCTION_CONCURRENCY,
         event_log_bytes: int = DEFAULT_EVENT_LOG_BYTES,
         threaded: bool = True,
+        retry_lateness: tuple[float, float] = (0.0, 0.0),
     ) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be > 0 (1 = AWS timing, 1/60 = a minute per second)")
@@ -74,6 +78,7 @@ class AsyncEngine:
         self.time_scale = time_scale
         self.duplicate_rate = duplicate_rate
         self._random = random.Random(seed)
+        self._lateness = RetryLateness(retry_lateness, seed)
         self._services = services
         self._now: Callable[[], float] = services.now
         self._log = EventLog(event_log_bytes)
@@ -182,7 +187,7 @@ class AsyncEngine:
         if made > settings.maximum_retry_attempts:
             self._fail(event, RETRIES_EXHAUSTED, spec, settings)
             return
-        next_start = result.ended_at + retry_delay_s(made, self.time_scale)
+        next_start = result.ended_at + self._lateness.late(retry_delay_s(made, self.time_scale))
         if self._too_old(event, next_start, settings):
             self._fail(event, EVENT_AGE_EXCEEDED, spec, settings)
             return

@@ -10,6 +10,7 @@ import uuid
 from typing import Callable
 
 from . import moto_glue
+from .logs_visibility import LogWriter
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ class LogStream:
     stream name, by the next write, as Lambda does when the role may create log groups
     (docs/aws-behaviour.md, Async records, logs and throttles). ``may_create_group`` is that
     permission (the role's logs:CreateLogGroup), asked at each re-creation; None means it may.
+    ``writer`` stamps the events and decides when moto gets them (logs_visibility.py; the aws
+    profile delays them and skews the clock); None writes at once, stamped with real time.
     """
 
     def __init__(
@@ -57,10 +60,12 @@ class LogStream:
         group: str,
         version: str,
         may_create_group: Callable[[], bool] | None = None,
+        writer: LogWriter | None = None,
     ) -> None:
         self.account_id, self.region, self.group = account_id, region, group
         self.name = new_stream_name(version)
         self._may_create_group = may_create_group
+        self._writer = writer
         self._lock = threading.Lock()
         self._tail: bytearray | None = None  # what the running invocation logged, while capturing
         moto_glue.create_log_stream(account_id, region, group, self.name)
@@ -72,23 +77,37 @@ class LogStream:
         """One event per message, in order; each clipped to CloudWatch's event size."""
         clipped = [clip(m) for m in messages]
         with self._lock:
-            # One moto call for the batch: about 15 us an event instead of 200.
-            if not moto_glue.put_log_events(*self._where(), clipped):
-                self._recreate(clipped)
+            if self._writer is None:
+                self._put(clipped)
+            else:
+                # Stamped now, readable after the writer's delay (the tail is the invoke
+                # response's, not CloudWatch's: it is kept at once).
+                stamp = self._writer.now_ms()
+                self._writer.submit(lambda: self._put(clipped, stamp))
             if self._tail is not None:
                 self._keep_tail(clipped)
+
+    def _put(self, messages: list[str], stamp: int | None = None) -> None:
+        # One moto call for the batch: about 15 us an event instead of 200.
+        if not self._put_once(messages, stamp):
+            self._recreate(messages, stamp)
+
+    def _put_once(self, messages: list[str], stamp: int | None) -> bool:
+        if stamp is None:
+            return moto_glue.put_log_events(*self._where(), messages)
+        return moto_glue.put_log_events_at(*self._where(), messages, stamp)
 
     def _where(self) -> tuple[str, str, str, str]:
         return self.account_id, self.region, self.group, self.name
 
-    def _recreate(self, messages: list[str]) -> None:
+    def _recreate(self, messages: list[str], stamp: int | None = None) -> None:
         if self._may_create_group is not None and not self._may_create_group():
             return  # the role may not create the group: these lines are lost, as on AWS
         try:
             moto_glue.create_log_stream(*self._where())
         except Exception:  # e.g. deleted and re-created by someone else meanwhile
             log.debug("log stream %s of %s not re-created", self.name, self.group, exc_info=True)
-        moto_glue.put_log_events(*self._where(), messages)
+        self._put_once(messages, stamp)
 
     def _keep_tail(self, messages: list[str]) -> None:
         tail = self._tail

@@ -17,8 +17,9 @@ from typing import Any, Callable
 from .moto_glue import LambdaClientError
 
 # How long Lambda takes, in AWS seconds (scaled by the emulator's time_scale). AWS documents
-# "a few seconds" in most cases and about a minute for a first VPC attachment; 1 s is this
-# emulator's choice (docs/aws-behaviour.md, Function configuration and states: unconfirmed).
+# "a few seconds" in most cases and about a minute for a first VPC attachment; 1 s is the plain
+# profile's choice, the aws profile's pending_s is longer (docs/aws-behaviour.md, Function
+# configuration and states; The aws emulator profile: timing and logs).
 PENDING_S = 1.0
 UPDATING_S = 1.0
 
@@ -70,13 +71,19 @@ class StateView:
 
 
 class FunctionLifecycle:
-    """The state of one function version; ``time_scale`` shrinks AWS's durations (0: instant)."""
+    """The state of one function version; ``time_scale`` shrinks AWS's durations (0: instant);
+    ``pending_s`` is how long it stays Pending after CreateFunction, in AWS seconds."""
 
-    def __init__(self, time_scale: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        time_scale: float,
+        clock: Callable[[], float] = time.monotonic,
+        pending_s: float = PENDING_S,
+    ) -> None:
         self._scale = max(0.0, time_scale)
         self._clock = clock
         self._lock = threading.Lock()
-        self._active_at = clock() + PENDING_S * self._scale
+        self._active_at = clock() + max(0.0, pending_s) * self._scale
         self._pending = True
         self._settles_at: float | None = None  # the end of the update in progress
         self._revision = str(uuid.uuid4())

@@ -19,6 +19,7 @@ from .engine_services import EngineServices
 from .event_log import DEFAULT_EVENT_LOG_BYTES
 from .lambda_backend import LambdaBackends
 from .lambda_responses import EmulatedLambdaResponse, bind_response
+from .logs_visibility import LogWriter
 from .profile import PLAIN, EmulatorProfile
 from .runtime.spec import AttemptResult, FunctionSpec
 from .runtime.workers import DEFAULT_IDLE_TIMEOUT_S, WorkerPool
@@ -50,11 +51,17 @@ class EmulatorConfig:
 class Emulator:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
+        profile = config.profile
+        # When the log events the emulator writes become readable, and their clock (profile.py).
+        self.log_writer = LogWriter(
+            profile.log_visibility_delay_s, profile.clock_skew_s, config.time_scale
+        )
         self.pool = WorkerPool(
             config.endpoint_url,
             idle_timeout_s=config.idle_timeout_s,
             adopt_orphans=config.adopt_orphans,
             may_create_log_group=may_create_log_group,
+            log_writer=self.log_writer,
         )
         self.lambdas = LambdaBackends(self)
         self.lambda_response: type[EmulatedLambdaResponse] = bind_response(
@@ -67,6 +74,7 @@ class Emulator:
             duplicate_rate=config.duplicate_rate or config.profile.duplicate_rate,
             seed=config.seed if config.seed is not None else config.profile.seed,
             event_log_bytes=config.event_log_bytes,
+            retry_lateness=profile.retry_lateness,
         )
         # What SNS, EventBridge and S3 hand to this emulator's functions (moto_triggers.py).
         self.triggers = Triggers(TriggerDeliveries(self.lambdas))
@@ -106,12 +114,14 @@ class Emulator:
         """moto's reset: forget queued events and refusals; returns the events that had no
         outcome yet."""
         self.triggers.deliveries.reset()
+        self.log_writer.drop()  # lines for log groups moto no longer has
         return self.engine.reset()
 
     def shutdown(self) -> list[AsyncEvent]:
         """Stop everything; return the accepted events that never reached an outcome."""
         pending = self.engine.shutdown()
         self.pool.shutdown()
+        self.log_writer.close()  # what was logged is written, not lost
         return pending
 
 

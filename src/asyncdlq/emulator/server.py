@@ -16,6 +16,7 @@ from . import moto_triggers
 from .error_boundary import AwsErrorBoundary
 from .http import KeepAliveWSGIServer
 from .instance import DEFAULT_ASYNC_PAYLOAD_LIMIT, Emulator, EmulatorConfig
+from .logs_throttle import FilterLogEventsThrottle
 from .moto_glue import (
     CachedDispatcher,
     app_factory,
@@ -128,7 +129,9 @@ class EmulatorServer:
             allow_moto_api=allow_moto_api,
             allowed_hosts=allowed_hosts,
         )
-        self._http.app = RequestGuard(AwsErrorBoundary(EmulatorApp(self.emulator)), self.policy)
+        # FilterLogEvents beyond the profile's rate answers ThrottlingException (logs_throttle.py).
+        app = FilterLogEventsThrottle(EmulatorApp(self.emulator), profile.filter_log_events_tps)
+        self._http.app = RequestGuard(AwsErrorBoundary(app), self.policy)
         self._thread: threading.Thread | None = None
         self._served = False
 

@@ -22,6 +22,7 @@ from typing import Any, Callable
 import boto3
 
 from .. import function_logs
+from ..logs_visibility import LogWriter
 from . import process_tree
 from .channel import (
     MAX_LOG_EVENTS_PER_INVOKE,
@@ -57,6 +58,7 @@ class Worker:
         endpoint_url: str,
         spawner: Spawner,
         may_create_log_group: Callable[[FunctionSpec], bool] | None = None,
+        log_writer: LogWriter | None = None,
     ):
         self.spec = spec
         self.stream = function_logs.LogStream(
@@ -65,6 +67,7 @@ class Worker:
             spec.log_group,
             spec.version,
             None if may_create_log_group is None else lambda: may_create_log_group(spec),
+            writer=log_writer,
         )
         self.marker = f"AWS_LAMBDA_LOG_STREAM_NAME={self.stream.name}".encode()
         self._messages: queue.Queue[dict[str, Any]] = queue.Queue()

@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 from typing import Callable
 
+from ..logs_visibility import LogWriter
 from . import process_tree
 from .environment import RuntimeFailure, Worker
 from .exit_reasons import GO_SIGNAL_NAMES, exit_reason
@@ -54,6 +55,7 @@ class WorkerPool:
         idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
         adopt_orphans: bool = False,
         may_create_log_group: Callable[[FunctionSpec], bool] | None = None,
+        log_writer: LogWriter | None = None,
     ) -> None:
         """``adopt_orphans``: for a process that runs only the emulator (the CLI): it becomes a
         child subreaper, so a handler's double-forked child reparents to it and shutdown kills
@@ -64,6 +66,7 @@ class WorkerPool:
         self.idle_timeout_s = idle_timeout_s
         # Whether the function's role may re-create its deleted log group; None: it may.
         self._may_create_log_group = may_create_log_group
+        self._log_writer = log_writer  # when the environments' log lines become readable
         self._work_dir = Path(work_dir or tempfile.mkdtemp(prefix="asyncdlq-code-"))
         self._idle: dict[str, list[Worker]] = {}
         self._generation: dict[str, str] = {}  # function ARN -> current environment key
@@ -133,6 +136,7 @@ class WorkerPool:
                     self.endpoint_url,
                     self._spawner,
                     self._may_create_log_group,
+                    self._log_writer,
                 )
             except BaseException:
                 with self._lock:
