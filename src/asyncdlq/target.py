@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 DEFAULT_LOCAL_ENDPOINT = "http://127.0.0.1:4599"
@@ -64,6 +65,11 @@ def current_target(environ: dict[str, str] | None = None) -> Target:
             )
         return Target("local", region, endpoint.rstrip("/"))
     if name == "aws":
+        if not (environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")):
+            # docs/aws-behaviour.md, Region and credentials on TARGET=aws: the SDKs and the CLI
+            # take the profile's `region` when no variable names one; exporting us-east-1 over it
+            # would send every command to another region than the user's own tools use.
+            region = profile_region(environ) or DEFAULT_REGION
         return Target("aws", region, None)
     raise TargetError(f"TARGET={name!r} is not known; use TARGET=local (default) or TARGET=aws")
 
@@ -73,3 +79,26 @@ def run_prefix(environ: dict[str, str] | None = None) -> str:
     environ = dict(os.environ if environ is None else environ)
     given = environ.get("ASYNCDLQ_RUN_ID")
     return given if given else f"adlq-{secrets.token_hex(3)}"
+
+
+def profile_region(environ: Mapping[str, str]) -> str | None:
+    """The ``region`` of the AWS profile ``environ`` selects (AWS_PROFILE, else ``default``) in
+    its config file (AWS_CONFIG_FILE, else ~/.aws/config), as botocore reads it; None if unset."""
+    # Lazy: botocore costs ~100 ms that `asyncdlq --help` and every local command would pay.
+    import botocore.session
+    from botocore.exceptions import BotoCoreError
+
+    session = botocore.session.Session()
+    # Instance variables win over botocore's own reading of os.environ, so ``environ`` decides.
+    session.set_config_variable("config_file", environ.get("AWS_CONFIG_FILE") or "~/.aws/config")
+    session.set_config_variable(
+        "credentials_file", environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
+    )
+    profile = environ.get("AWS_PROFILE") or environ.get("AWS_DEFAULT_PROFILE")
+    if profile:
+        session.set_config_variable("profile", profile)
+    try:
+        region = session.get_scoped_config().get("region")
+    except BotoCoreError:  # a profile that does not exist: the user's tools will say so
+        return None
+    return str(region).strip() or None if region is not None else None

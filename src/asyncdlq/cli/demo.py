@@ -2,15 +2,19 @@
 
 Deploy the demo function, invoke it asynchronously (202), find the event in CloudWatch Logs,
 deploy the failing handler, invoke again, watch each attempt as it happens, read the DLQ message,
-destroy. Destroy always runs, even when a step fails.
+destroy. Destroy always runs, even when a step fails or the demo is stopped (Ctrl-C, SIGTERM).
+
+On TARGET=aws the account guardrail runs first. Names start with a run prefix (adlq-<run id>) and
+everything carries the run's tags, so what a killed demo left is found by `make sweep`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import secrets
+import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +26,12 @@ from ..client.invoker import Invocation, invoke_async
 from ..client.logs import AttemptLog, LogReader
 from ..client.messages import MessageReader, MessageTimeout, ReceivedMessage
 from ..emulator.process import configured_time_scale, running_emulator
+from ..harness import interrupts
+from ..harness import tags as run_tags
+from ..harness.guardrail import GuardrailError, check_target
+from ..harness.run import RunIdError, new_run_id
 from ..harness.stack import Stack
+from ..harness.teardown import destroy_with_retries
 from ..packaging import build_zip
 from ..target import Target, current_target
 
@@ -176,39 +185,68 @@ def _run(c: Clients, stack_ok: Stack, failing: Callable[[], Stack], scale: float
 
 def run_demo(state_dir: Path) -> int:
     target = current_target()
+    if not target.is_local:
+        try:
+            check_target(target)
+        except GuardrailError as exc:
+            print(f"asyncdlq demo: {exc}", file=sys.stderr)
+            return 2
     state_dir = state_dir.resolve()
-    suffix = secrets.token_hex(3)
+    # A harness run's names and tags, so `make sweep` finds whatever a killed demo left behind.
+    try:
+        run_id = new_run_id()
+    except RunIdError as exc:
+        print(f"asyncdlq demo: {exc}", file=sys.stderr)
+        return 2
+    prefix = f"{run_tags.NAME_PREFIX}{run_id}"
     package = build_zip(ROOT / "lambda", state_dir / "demo" / "lambda.zip")
     names = {
-        "function_name": f"demo-lambda-{suffix}",
-        "dlq_name": f"lambda-DLQ-{suffix}",
+        "function_name": f"{prefix}-demo-lambda",
+        "dlq_name": f"{prefix}-lambda-DLQ",
         "package_path": str(package),
+        # The stack tag lets the destroy of an interrupted apply find what its state missed.
+        "tags": {**run_tags.run_tags(run_id), run_tags.TAG_STACK: uuid.uuid4().hex[:12]},
     }
     print(f"asyncdlq demo: the seed tutorial against TARGET={target.name}", flush=True)
-    with _target_ready(target, state_dir) as scale:
-        if scale != 1:
-            show(f"the emulator runs Lambda's retry delays {1 / scale:g}x faster than AWS")
-        workspace = f"demo-{suffix}"
-
-        def stack(simulate_failure: bool) -> Stack:
-            # Both share one workspace: the second apply updates the first one's resources. The
-            # module adds no variable of its own; the tutorial's handler reads SIMULATE_FAILURE.
-            environment = {"SIMULATE_FAILURE": "1"} if simulate_failure else {}
-            variables = {**names, "environment_variables": environment}
-            return Stack(
-                ROOT, variables=variables, target=target, state_dir=state_dir, workspace=workspace
-            )
-
-        stack_ok = stack(False)
-        stack_ok.init()
-        # The narration is a transcript of lines; the harness's waits would otherwise redraw a
-        # status line between them on a terminal, one per second-long poll of the DLQ.
-        previous_writer = progress.set_writer(progress.StreamWriter(interactive=False))
-        try:
-            _run(clients(target), stack_ok, lambda: stack(True), scale)
-        finally:
-            progress.set_writer(previous_writer)
-            print("\n== Clean up (terraform destroy)", flush=True)
-            stack_ok.destroy()
+    # CI cancels a job with SIGTERM: it now unwinds like Ctrl-C, through the destroy below.
+    restore_sigterm = interrupts.install(None)
+    try:
+        with _target_ready(target, state_dir) as scale:
+            if scale != 1:
+                show(f"the emulator runs Lambda's retry delays {1 / scale:g}x faster than AWS")
+            _demo(target, state_dir, names, f"demo-{run_id}", scale)
+    finally:
+        restore_sigterm()
     print("\ndemo complete: the failure path works, and nothing is left behind", flush=True)
     return 0
+
+
+def _demo(
+    target: Target, state_dir: Path, variables: dict[str, Any], workspace: str, scale: float
+) -> None:
+    def stack(simulate_failure: bool) -> Stack:
+        # Both share one workspace: the second apply updates the first one's resources. The
+        # module adds no variable of its own; the tutorial's handler reads SIMULATE_FAILURE.
+        environment = {"SIMULATE_FAILURE": "1"} if simulate_failure else {}
+        return Stack(
+            ROOT,
+            variables={**variables, "environment_variables": environment},
+            target=target,
+            state_dir=state_dir,
+            workspace=workspace,
+        )
+
+    stack_ok = stack(False)
+    # The narration is a transcript of lines; the harness's waits would otherwise redraw a
+    # status line between them on a terminal, one per second-long poll of the DLQ.
+    previous_writer = progress.set_writer(progress.StreamWriter(interactive=False))
+    try:
+        stack_ok.init()
+        _run(clients(target), stack_ok, lambda: stack(True), scale)
+    finally:
+        progress.set_writer(previous_writer)
+        if stack_ok.may_hold_resources:
+            print("\n== Clean up (terraform destroy)", flush=True)
+            # Retried, and a first interrupt during it only says so: interrupting a destroy is
+            # how resources leak.
+            destroy_with_retries(stack_ok)

@@ -14,6 +14,7 @@ from ..emulator.background import LOG_FILE, EmulatorError, stop
 from ..emulator.event_log import DEFAULT_EVENT_LOG_BYTES
 from ..emulator.process import ensure_running
 from ..packaging import PackagingError, build_zip
+from ..shell_env import AWSCLI_CONFIG, aws_env_lines, local_env_lines
 from ..target import TargetError, current_target
 from ..terraform_env import TerraformConfigError, terraform_binary, terraform_env
 from . import arguments, introspection
@@ -97,13 +98,24 @@ def cmd_package(args: argparse.Namespace) -> int:
 
 
 def cmd_terraform(args: argparse.Namespace) -> int:
+    target = current_target()
+    if not target.is_local:
+        # Lazy: the guardrail needs boto3, which no local terraform command should wait for.
+        from ..harness.guardrail import GuardrailError, check_target, terraform_reaches_account
+
+        if terraform_reaches_account(args.args):
+            try:
+                check_target(target)
+            except GuardrailError as exc:
+                print(f"asyncdlq terraform: {exc}", file=sys.stderr)
+                return 2
     try:
         # TF_BINARY (default terraform): TF_BINARY=tofu runs OpenTofu with the same settings.
         terraform = terraform_binary()
     except TerraformConfigError as exc:
         print(f"asyncdlq: {exc}", file=sys.stderr)
         return 127
-    env = terraform_env(current_target(), STATE_DIR.resolve())
+    env = terraform_env(target, STATE_DIR.resolve())
     if not sys.stdout.isatty():
         # Plain lines in CI logs and files, not ANSI colour codes.
         env.setdefault("TF_CLI_ARGS", "-no-color")
@@ -133,15 +145,36 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 def cmd_env(args: argparse.Namespace) -> int:
     target = current_target()
-    if target.is_local:
-        for key, value in sorted(target.env().items()):
-            print(f"export {key}={value}" if value else f"unset {key}")
-        if shutil.which("aws") is None:
-            print(f'export PATH="{Path(sys.executable).parent}:$PATH"')
-    else:
-        print("unset AWS_ENDPOINT_URL")
-        print(f"export AWS_REGION={target.region} AWS_DEFAULT_REGION={target.region}")
+    if not target.is_local:
+        # Undoes what the local branch set (its saved values back), so the next TARGET=aws
+        # command does not run with the emulator's keys or endpoint.
+        for line in aws_env_lines(os.environ):
+            print(line)
+        return 0
+    here = Path(sys.executable).parent
+    found = shutil.which("aws")
+    ours = found is None or _same_file(Path(found), here / "aws")
+    # The AWS CLI plugin that lets `aws sqs` reach the emulator is importable only by this
+    # environment's CLI; any other `aws` would fail to start with it configured.
+    config = (STATE_DIR / AWSCLI_CONFIG).resolve() if ours else None
+    for line in local_env_lines(target, os.environ, config):
+        print(line)
+    if found is None:
+        print(f'export PATH="{here}:$PATH"')
+    elif not ours:
+        print(
+            f"asyncdlq env: {found} is not this project's AWS CLI ({here / 'aws'}); if it is "
+            "CLI v1, give `aws sqs` --endpoint-url $AWS_ENDPOINT_URL",
+            file=sys.stderr,
+        )
     return 0
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
 
 
 def cmd_invocations(args: argparse.Namespace) -> int:

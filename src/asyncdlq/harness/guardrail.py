@@ -3,6 +3,10 @@
 Test stacks and the sweep create and delete resources by name prefix; in a shared or production
 account that could remove someone else's work. So TARGET=aws runs only when the caller names the
 ephemeral account they mean, and the credentials really belong to it.
+
+Every path to an account goes through it: the pytest fixture, ``asyncdlq sweep``,
+``asyncdlq demo`` and ``asyncdlq terraform`` (so ``make apply/destroy``), except the terraform
+commands that reach no account at all (``terraform_reaches_account``).
 """
 
 from __future__ import annotations
@@ -10,9 +14,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+if TYPE_CHECKING:
+    from ..target import Target
 
 ACCOUNT_ENV = "ASYNCDLQ_AWS_ACCOUNT_ID"
 _ACCOUNT_ID = re.compile(r"\d{12}")
@@ -62,3 +69,34 @@ def check_account(sts_client: Any, environ: Mapping[str, str] = os.environ) -> s
             "account is the one you mean"
         )
     return actual
+
+
+# Terraform commands that never call AWS: they read or rewrite configuration files, or talk to
+# the provider registry only. `make lint` runs them (fmt, init -backend=false, validate) with any
+# TARGET, and they need no account. Everything else (init with a backend, plan, apply, destroy,
+# import, refresh, test, state, console, ...) is checked: a new or unknown command is too.
+_NO_ACCOUNT_COMMANDS = frozenset({"version", "fmt", "validate", "providers", "help"})
+_NO_ACCOUNT_FLAGS = frozenset({"-version", "--version", "-v", "-help", "--help", "-h"})
+
+
+def terraform_reaches_account(args: list[str]) -> bool:
+    """Whether ``terraform *args`` may call AWS (and so needs the account check)."""
+    command = next((arg for arg in args if not arg.startswith("-")), None)
+    before = args if command is None else args[: args.index(command)]
+    if any(flag in _NO_ACCOUNT_FLAGS for flag in before):
+        return False
+    if command is None:
+        return False  # bare `terraform`: its usage text
+    if command == "init":
+        # Without a backend, init only installs providers and modules.
+        return "-backend=false" not in args
+    return command not in _NO_ACCOUNT_COMMANDS
+
+
+def check_target(target: Target, environ: Mapping[str, str] = os.environ) -> str | None:
+    """check_account for ``target`` with its own credentials; None (nothing to check) locally."""
+    if target.is_local:
+        return None
+    from ..client.clients import clients
+
+    return check_account(clients(target).client("sts"), environ)

@@ -11,6 +11,11 @@ topic, an EventBridge rule) it is kept and the report says why. What each kind l
 deletes is in sweep_kinds.py; kinds go in its dependency order: functions first (so nothing
 invokes or logs into what follows), then EventBridge rules, S3 buckets, queues and topics, roles,
 log groups.
+
+IAM is global: a sweep in one region sees the roles of runs in every region. It deletes only the
+roles whose ``asyncdlq:region`` tag (or, untagged, a region in their name) is its own region; an
+untagged role whose name names no region is kept, with the reason, for a sweep cannot tell which
+region's run it serves.
 """
 
 from __future__ import annotations
@@ -79,6 +84,7 @@ class SweepReport:
     older_than: timedelta
     now: datetime
     dry_run: bool = False
+    region: str | None = None  # where the sweep runs; decides for global kinds (IAM roles)
     deleted: list[Swept] = field(default_factory=list)
     kept: list[Swept] = field(default_factory=list)
     failed: list[Swept] = field(default_factory=list)
@@ -129,7 +135,7 @@ def sweep(
     now = now or datetime.now(timezone.utc)
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)  # every time the services report is aware
-    report = SweepReport(prefix, older_than, now, dry_run)
+    report = SweepReport(prefix, older_than, now, dry_run, region=clients.session.region_name)
     for kind in KINDS:
         _sweep_kind(kind(clients), report, progress)
     return report
@@ -199,6 +205,17 @@ def _sweep_item(kind: Kind, item: Item, report: SweepReport, progress: Progress)
     run_id = tags.get(run_tags.TAG_RUN_ID)
     if not (by_name or (run_id is not None and _run_matches(run_id, report.prefix))):
         return
+    if kind.is_global and report.region:
+        region = tags.get(run_tags.TAG_REGION) or _region_in_name(item.name)
+        if region is None:
+            why = (
+                f"no {run_tags.TAG_REGION} tag: IAM is global, so it may serve a run in another "
+                f"region than {report.region}; delete it by hand if no run is using it"
+            )
+            report.kept.append(Swept(kind.label, item.name, detail=why))
+            return
+        if region != report.region:
+            return  # a run in another region: that region's sweep deletes it
     created = run_tags.parse_created_at(tags.get(run_tags.TAG_CREATED_AT))
     try:
         if created is None:
@@ -219,6 +236,15 @@ def _sweep_item(kind: Kind, item: Item, report: SweepReport, progress: Progress)
             report.deleted.append(Swept(kind.label, item.name, created, "already gone"))
         else:
             report.failed.append(Swept(kind.label, item.name, created, _text(exc)))
+
+
+# A region code as a dash-separated part of a name: us-east-1, eu-west-3, us-gov-west-1, ...
+_REGION_IN_NAME = re.compile(r"(?:^|-)([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d)(?=-|$)")
+
+
+def _region_in_name(name: str) -> str | None:
+    match = _REGION_IN_NAME.search(name)
+    return match.group(1) if match else None
 
 
 def _run_matches(run_id: str, prefix: str) -> bool:

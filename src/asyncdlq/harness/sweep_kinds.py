@@ -39,6 +39,9 @@ class Item:
 class Kind:
     label = ""
     gone_codes: frozenset[str] = frozenset()
+    # A global service (IAM) lists every region's runs' resources: sweep.py then deletes only
+    # those of runs in the sweep's own region.
+    is_global = False
     no_age = ""  # why the age can be unknown; empty when the service always reports it
 
     def __init__(self, clients: Clients) -> None:
@@ -261,6 +264,8 @@ class _Topics(Kind):
 class _Roles(Kind):
     label = "IAM role"
     gone_codes = frozenset({"NoSuchEntity"})
+    # docs/aws-behaviour.md, IAM is global: ListRoles answers the same in every region.
+    is_global = True
     # AWS's own roles: never ours, and not deletable this way anyway.
     _aws_paths = ("/aws-service-role/", "/aws-reserved/")
 

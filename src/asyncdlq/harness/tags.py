@@ -12,6 +12,9 @@ from datetime import datetime, timezone
 
 TAG_RUN_ID = "asyncdlq:run-id"
 TAG_CREATED_AT = "asyncdlq:created-at"
+# The region the run worked in: IAM is global, so a sweep in one region tells by this tag which
+# roles are its region's runs' (docs/aws-behaviour.md, IAM is global).
+TAG_REGION = "asyncdlq:region"
 # One applied stack: what an interrupted apply created but never wrote to its state (terraform
 # cancels the provider's call after AWS acted on it) is found by this tag after the destroy.
 TAG_STACK = "asyncdlq:stack"
@@ -20,10 +23,17 @@ NAME_PREFIX = "adlq-"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def run_tags(run_id: str, created_at: datetime | None = None) -> dict[str, str]:
-    """The tags every resource of run ``run_id`` carries."""
+def run_tags(
+    run_id: str, created_at: datetime | None = None, region: str | None = None
+) -> dict[str, str]:
+    """The tags every resource of run ``run_id`` carries; ``region`` defaults to the current
+    target's."""
     when = (created_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    return {TAG_RUN_ID: run_id, TAG_CREATED_AT: when.strftime(_TIME_FORMAT)}
+    if region is None:
+        from ..target import current_target
+
+        region = current_target().region
+    return {TAG_RUN_ID: run_id, TAG_CREATED_AT: when.strftime(_TIME_FORMAT), TAG_REGION: region}
 
 
 def parse_created_at(value: str | None) -> datetime | None:
