@@ -24,7 +24,7 @@ from . import function_config_checks as checks
 from . import function_shape, permissions, validation
 from .async_events import AsyncEvent, AsyncSettings
 from .event_invoke_configs import EventInvokeConfigs
-from .function_state import FunctionLifecycle, StateView
+from .function_state import PENDING_S, FunctionLifecycle, StateView
 from .moto_glue import (
     BackendDict,
     LambdaBackend,
@@ -84,10 +84,11 @@ class EmulatedFunction(LambdaFunction):
         region: str,
         version: str | int = 1,
         time_scale: float = 0.0,
+        pending_s: float = PENDING_S,
     ) -> None:
         super().__init__(account_id, spec, region, version)
         # Pending -> Active, InProgress -> Successful, RevisionId (function_state.py).
-        self.lifecycle = FunctionLifecycle(time_scale)
+        self.lifecycle = FunctionLifecycle(time_scale, pending_s=pending_s)
         # AWS answers Environment once it was set, even to no variables, and never before
         # (docs/aws-behaviour.md, Function configuration and states).
         self.environment_set = spec.get("Environment") is not None
@@ -127,6 +128,8 @@ class EmulatedFunction(LambdaFunction):
         return self._shaped(self.lifecycle.updated())  # the response shows InProgress
 
     def update_configuration(self, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if config_updates.get("Role"):
+            permissions.check_role_assumable(self.account_id, config_updates["Role"])
         if "Environment" in config_updates:
             checks.check_environment((config_updates["Environment"] or {}).get("Variables"))
             self.environment_set = True
@@ -203,6 +206,7 @@ class EmulatedLambdaBackend(LambdaBackend):
         if spec.get("FunctionName") is None:
             raise InvalidParameterValue("Missing FunctionName")
         checks.check_environment((spec.get("Environment") or {}).get("Variables"))
+        permissions.check_role_assumable(self.account_id, spec.get("Role"))  # IAM propagation
         if "DeadLetterConfig" in spec:
             # Lambda checks the role at CreateFunction (docs/aws-behaviour.md, Dead-letter queues);
             # hence the module's depends_on.
@@ -210,7 +214,12 @@ class EmulatedLambdaBackend(LambdaBackend):
             validation.validate_dead_letter_arn(target)
             permissions.check_dead_letter_target(self.account_id, spec["Role"], target)
         fn = EmulatedFunction(
-            self.account_id, spec, self.region_name, "$LATEST", _time_scale(self.host)
+            self.account_id,
+            spec,
+            self.region_name,
+            "$LATEST",
+            _time_scale(self.host),
+            _pending_s(self.host),
         )
         if fn.package_type == "Zip":
             # ZipFile or S3 object alike; no code at all reads as an empty archive.
@@ -405,6 +414,12 @@ class LambdaBackends:
 def _time_scale(host: LambdaHost) -> float:
     """The emulator's time scale; a host without one (the backend's fakes) has no delays."""
     return float(getattr(getattr(host, "config", None), "time_scale", 0.0))
+
+
+def _pending_s(host: LambdaHost) -> float:
+    """How long a new function stays Pending under the emulator's profile (AWS seconds)."""
+    profile = getattr(getattr(host, "config", None), "profile", None)
+    return float(getattr(profile, "pending_s", PENDING_S))
 
 
 def _invoked_arn_of(event: AsyncEvent, fn: EmulatedFunction) -> str:

@@ -9,7 +9,9 @@ FIFO queues stay moto's own ``Queue`` on moto's own code path (groups, deduplica
 
 ``install()`` makes moto build these classes (its backends, current and future, and their
 standard queues); ``uninstall()`` turns them back into moto's, messages and all. Both are
-counted, so nested emulators in one process share one installation.
+counted, so nested emulators in one process share one installation. An ``SqsBehaviour``
+(``add_behaviour``; moto_sqs_profile.py) makes the backend as unkind as AWS: short polls that
+miss, names held after a delete.
 ``tests/emulator/test_moto_glue.py`` checks every moto name used here.
 """
 
@@ -18,13 +20,13 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from moto.core.base_backend import backend_lock
 from moto.moto_api._internal import mock_random
 from moto.sqs import models as sqs_models
 from moto.sqs import urls as sqs_urls
-from moto.sqs.exceptions import InvalidParameterValue, ReceiptHandleIsInvalid
+from moto.sqs.exceptions import InvalidParameterValue, ReceiptHandleIsInvalid, SQSException
 from moto.sqs.models import Message, Queue, SQSBackend, sqs_backends
 
 from .sqs_queue_index import DELAYED, IN_FLIGHT, READY, QueueIndex
@@ -251,6 +253,53 @@ class IndexedQueue(Queue):
         return self._index.counts[READY] > 0
 
 
+# AWS's words, recorded (docs/aws-behaviour.md, The aws emulator profile: SQS and IAM); moto's
+# SQS model maps the query code to the JSON shape QueueDeletedRecently, status 400, Sender.
+QUEUE_DELETED_RECENTLY = (
+    "You must wait 60 seconds after deleting a queue before you can create another with the "
+    "same name."
+)
+
+
+class QueueDeletedRecently(SQSException):
+    def __init__(self) -> None:
+        super().__init__("AWS.SimpleQueueService.QueueDeletedRecently", QUEUE_DELETED_RECENTLY)
+
+
+class SqsBehaviour(Protocol):
+    """How AWS is less kind than moto (moto_sqs_profile.py: the aws emulator profile)."""
+
+    def before_create(self, backend: SQSBackend, name: str) -> None:
+        """CreateQueue of a name that has no queue now; raise to refuse it."""
+
+    def after_delete(self, backend: SQSBackend, name: str) -> None:
+        """DeleteQueue succeeded."""
+
+    def short_poll_misses(self) -> bool:
+        """Whether this short-poll ReceiveMessage finds nothing, whatever waits."""
+
+
+# The behaviours installed (moto_sqs_profile.install); the latest applies.
+_behaviours: list[SqsBehaviour] = []
+_behaviour_lock = threading.Lock()
+
+
+def add_behaviour(behaviour: SqsBehaviour) -> None:
+    with _behaviour_lock:
+        _behaviours.append(behaviour)
+
+
+def remove_behaviour(behaviour: SqsBehaviour) -> None:
+    with _behaviour_lock:
+        if behaviour in _behaviours:
+            _behaviours.remove(behaviour)
+
+
+def _behaviour() -> SqsBehaviour | None:
+    behaviours = _behaviours  # one read: a list append or remove is atomic
+    return behaviours[-1] if behaviours else None
+
+
 class IndexedSQSBackend(SQSBackend):
     """moto's SQS backend; standard queues are ``IndexedQueue``s and served from their index."""
 
@@ -260,10 +309,19 @@ class IndexedSQSBackend(SQSBackend):
         return sqs_urls
 
     def create_queue(self, name: str, tags: dict[str, str] | None = None, **kwargs: Any) -> Queue:
+        behaviour = _behaviour()
+        if behaviour is not None and name not in self.queues:
+            behaviour.before_create(self, name)
         queue = super().create_queue(name, tags, **kwargs)
         if type(queue) is Queue and not queue.fifo_queue:
             IndexedQueue.adopt(queue)
         return queue
+
+    def delete_queue(self, queue_name: str) -> None:
+        super().delete_queue(queue_name)
+        behaviour = _behaviour()
+        if behaviour is not None:
+            behaviour.after_delete(self, queue_name)
 
     def receive_message(
         self,
@@ -274,6 +332,9 @@ class IndexedSQSBackend(SQSBackend):
         message_attribute_names: list[str] | None = None,
     ) -> list[Message]:
         queue = self.get_queue(queue_name)
+        behaviour = _behaviour()
+        if wait_seconds_timeout == 0 and behaviour is not None and behaviour.short_poll_misses():
+            return []
         if not isinstance(queue, IndexedQueue):
             return super().receive_message(
                 queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import iam_eval, moto_glue, targets
+from . import iam_eval, iam_propagation, targets
 from .moto_glue import InvalidParameterValueException
 from .validation import DLQ_UNSUPPORTED
 
@@ -22,11 +22,22 @@ from .validation import DLQ_UNSUPPORTED
 DESTINATION_DENIED = (
     "The function's execution role does not have permissions to call {action} on {arn}"
 )
+# moto's own text for a role that does not exist; AWS answers it for a role too new for Lambda to
+# see, too (docs/aws-behaviour.md, The aws emulator profile: SQS and IAM).
+ROLE_NOT_ASSUMABLE = "The role defined for the function cannot be assumed by Lambda."
+
+
+def check_role_assumable(account_id: str, role_arn: str | None) -> None:
+    """CreateFunction / UpdateFunctionConfiguration: a role IAM created moments ago cannot be
+    assumed yet (aws profile, iam_propagation_s); moto itself refuses a missing one."""
+    if role_arn and not iam_propagation.role_assumable(account_id, role_arn):
+        raise InvalidParameterValueException(ROLE_NOT_ASSUMABLE)
 
 
 def role_policies(account_id: str, role_arn: str) -> list[dict[str, Any]]:
-    """Inline and attached (customer and AWS managed) policies of the role; [] if it is gone."""
-    documents = moto_glue.iam_role_policy_documents(account_id, role_arn) or []
+    """Inline and attached (customer and AWS managed) policies of the role; [] if it is gone.
+    As Lambda sees them: under the aws profile, as they were iam_propagation_s ago."""
+    documents = iam_propagation.role_documents(account_id, role_arn) or []
     policies = []
     for document in documents:
         try:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any, Callable
 
 from .. import __version__
-from . import moto_triggers
+from . import iam_propagation, moto_sqs_profile, moto_triggers
 from .error_boundary import AwsErrorBoundary
 from .http import KeepAliveWSGIServer
 from .instance import DEFAULT_ASYNC_PAYLOAD_LIMIT, Emulator, EmulatorConfig
@@ -121,6 +121,10 @@ class EmulatorServer:
         )
         self.emulator = Emulator(config)
         install_sqs_index()  # moto's SQS queues on an index (moto_sqs.py)
+        # The aws profile's SQS and IAM behaviours (none under plain): moto's backends are the
+        # process's, so they are installed like the index.
+        self._sqs_profile = moto_sqs_profile.install(profile, time_scale, seed)
+        self._iam_history = iam_propagation.install(profile, time_scale)
         moto_triggers.install(self.emulator.triggers)  # SNS, EventBridge, S3 -> our Lambda
         self.policy = GuardPolicy.for_bind(
             host,
@@ -164,6 +168,8 @@ class EmulatorServer:
         self._http.close_connections()
         self._http.server_close()
         pending = self.emulator.shutdown()
+        moto_sqs_profile.uninstall(self._sqs_profile)
+        iam_propagation.uninstall(self._iam_history)
         uninstall_sqs_index()
         moto_triggers.uninstall(self.emulator.triggers)
         return pending
