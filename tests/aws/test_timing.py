@@ -101,3 +101,40 @@ def test_deadlines_keep_their_margins_for_the_default_age() -> None:
     assert Deadlines(0.01, on_aws=False).dead_letter(1, handler_s=1) == pytest.approx(
         (0.6 + 2) * 2 + 20
     )
+
+
+def test_the_plain_emulators_spacing_tolerance_is_todays() -> None:
+    # Early: 2% of the delay + 0.1 s; late: +25% + 0.5 s (the values timeline.py used to hold).
+    assert timing.PLAIN.spacing.bounds(60.0) == pytest.approx((58.7, 75.5))
+    assert timing.PLAIN.spacing.bounds(120.0) == pytest.approx((117.5, 150.5))
+
+
+def test_aws_like_targets_bound_only_what_aws_documents() -> None:
+    # "a one-minute wait", "two minutes", longer when busy: a least wait, no upper bound.
+    low, high = timing.AWS_LIKE.spacing.bounds(60.0)
+    assert high is None and low == pytest.approx(58.7)
+    assert timing.target_timing(aws_like=True) is timing.AWS_LIKE
+    assert timing.target_timing(aws_like=False) is timing.PLAIN
+
+
+def test_one_lookback_per_target_covers_a_client_clock_seconds_ahead() -> None:
+    for kind in (timing.PLAIN, timing.AWS_LIKE):
+        assert kind.log_lookback_ms >= 10_000
+
+
+def test_deadlines_take_their_waits_from_timing() -> None:
+    on_aws, local = Deadlines(1.0, on_aws=True), Deadlines(0.01, on_aws=False, aws_like=True)
+    assert (on_aws.success, on_aws.logs, on_aws.duplicate_window, on_aws.apply) == (
+        120.0,
+        120.0,
+        10.0,
+        1800.0,
+    )
+    assert (local.success, local.logs, local.duplicate_window, local.apply) == (
+        20.0,
+        15.0,
+        1.0,
+        600.0,
+    )
+    assert on_aws.kind is timing.AWS_LIKE and local.kind is timing.AWS_LIKE
+    assert Deadlines(0.01, on_aws=False).kind is timing.PLAIN

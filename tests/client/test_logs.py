@@ -177,3 +177,76 @@ def test_parse_report() -> None:
         "Billed Duration": "3000 ms",
         "Status": "timeout",
     }
+
+
+# awslambdaric's warning before an unhandled error (docs/aws-behaviour.md, LAMBDA_WARNING line).
+WARNING_TEXT = (
+    "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. "
+    "However, in rare cases, a Lambda runtime update can cause unexpected function behavior. For "
+    "more information, see https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html"
+)
+TRACE = "[ERROR] Exception: Something went wrong\rTraceback (most recent call last):\r  File x"
+
+
+def _put_attempt(aws: Any, middle: list[str]) -> tuple[str, str]:
+    """One attempt's lines as Lambda writes them, ``middle`` between START and END."""
+    logs = aws.client("logs")
+    group, request_id = f"/aws/lambda/warn-{uuid.uuid4().hex[:6]}", str(uuid.uuid4())
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    lines = [
+        f"START RequestId: {request_id} Version: $LATEST",
+        *middle,
+        f"END RequestId: {request_id}",
+        f"REPORT RequestId: {request_id}\tDuration: 2.19 ms\tBilled Duration: 3 ms\t",
+    ]
+    now = int(time.time() * 1000)
+    events = [{"timestamp": now + i, "message": line} for i, line in enumerate(lines)]
+    logs.put_log_events(logGroupName=group, logStreamName="s", logEvents=events)
+    return group, request_id
+
+
+@pytest.mark.parametrize(
+    "middle",
+    [
+        # logging.warning's Text format (awslambdaric 2.0.10+ via logging, 3.1+ for init errors)
+        [f"[WARNING]\t2026-01-01T00:00:00.000Z\tsome-id\t{WARNING_TEXT}", TRACE],
+        [f"[WARNING]\t2026-01-01T00:00:00.000Z\t\t{WARNING_TEXT}", TRACE],
+        # the raw text, its own event, ending in \r
+        [WARNING_TEXT + "\r", TRACE],
+        # CloudWatch merging the warning and the error into one event
+        [WARNING_TEXT + "\r" + TRACE],
+        [f"[WARNING]\t2026-01-01T00:00:00.000Z\t\t{WARNING_TEXT}\n{TRACE}"],
+    ],
+    ids=["logging", "logging-no-id", "raw", "merged", "merged-logging"],
+)
+def test_the_lambda_warning_is_not_the_error(aws, reader, middle) -> None:
+    group, request_id = _put_attempt(aws, ["Lambda event: {}", *middle])
+
+    (attempt,) = reader.attempts(group, request_id)
+
+    assert attempt.failed
+    assert attempt.error == "Exception: Something went wrong"
+
+
+def test_a_lambda_warning_alone_is_no_error(aws, reader) -> None:
+    group, request_id = _put_attempt(
+        aws, [f"[WARNING]\t2026-01-01T00:00:00.000Z\t\t{WARNING_TEXT}"]
+    )
+    (attempt,) = reader.attempts(group, request_id)
+    assert attempt.error is None and not attempt.failed
+
+
+def test_an_init_error_after_the_emulators_lambda_warning(aws, deploy, reader) -> None:
+    fn = deploy(
+        "import nope_missing_module\ndef lambda_handler(event, context):\n    pass\n", retries=0
+    )
+    invocation = invoke_async(aws.client("lambda"), fn.name, b"{}")
+
+    attempt = _wait_attempts(reader, f"/aws/lambda/{fn.name}", invocation.request_id, 1)[0]
+
+    # The environment's init may log before or after START (the emulator races them, as an
+    # init phase does); either way the warning is never the error.
+    assert attempt.failed and attempt.error is not None
+    assert attempt.error.startswith("Runtime.ImportModuleError")
+    assert "LAMBDA_WARNING" not in attempt.error

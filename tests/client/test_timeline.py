@@ -176,3 +176,59 @@ def test_watcher_at_aws_speed_says_seconds(said) -> None:
     assert said == [
         f"attempt 1 failed at 00:00:00 ({ERROR}); no retries left; waiting for the dead letter"
     ]
+
+
+def test_an_aws_like_target_accepts_any_late_retry_and_says_why() -> None:
+    # AWS: +66 s/+130 s measured, and no documented upper bound ("longer when busy").
+    late = _timeline((0, 0.5), (200, 200.5), (500, 500.5))
+    assert_retry_spacing(late, 1.0, attempts=3, aws_like=True)
+    with pytest.raises(AssertionError, match="retry 1 started 199.50s"):
+        assert_retry_spacing(late, 1.0, attempts=3)  # the plain emulator's tight check
+    # An early retry still fails, and the message says only the lower bound is checked.
+    with pytest.raises(AssertionError) as caught:
+        assert_retry_spacing(_timeline((0, 0.5), (45, 45.5)), 1.0, aws_like=True)
+    text = str(caught.value)
+    assert text.startswith("retry 1 started 44.50s after attempt 1 ended; expected at least ~60 s")
+    assert "no upper bound is checked" in text
+
+
+def test_aws_like_bounds_scale_with_the_time_scale() -> None:
+    # The emulator's aws profile at 1/100: retry 1 at least ~0.6 s, retry 2 at least ~1.2 s.
+    assert_retry_spacing(_timeline((0, 0.1), (3.0, 3.1), (9.0, 9.1)), TIME_SCALE, aws_like=True)
+    with pytest.raises(AssertionError, match="retry 2 started 0.60s"):
+        assert_retry_spacing(_timeline((0, 0.1), (1.3, 1.4), (2.0, 2.1)), TIME_SCALE, aws_like=True)
+
+
+def test_a_duplicate_delivery_on_an_aws_like_target_is_reported_and_each_run_checked(
+    said, monkeypatch
+) -> None:
+    from asyncdlq.client import timeline as timeline_module
+
+    monkeypatch.setattr(timeline_module, "say", said.append)
+    # Two deliveries of one event, interleaved, each 1 + 2 retries at time scale 0.01.
+    twice = _timeline((0, 0.1), (0.05, 0.15), (0.8, 0.9), (0.85, 0.95), (2.2, 2.3), (2.3, 2.4))
+    assert_retry_spacing(twice, TIME_SCALE, attempts=3, aws_like=True)
+    assert said == [
+        "duplicate delivery: request r ran 2 times, 3 attempt(s) each (Lambda delivers at "
+        "least once); each run checked"
+    ]
+    with pytest.raises(AssertionError, match="6 attempt"):
+        assert_retry_spacing(twice, TIME_SCALE, attempts=3)  # plain: no duplicates there
+    # A run that retried too early is still found.
+    bad = _timeline((0, 0.1), (0.05, 0.15), (0.3, 0.4), (0.85, 0.95), (2.2, 2.3), (2.3, 2.4))
+    with pytest.raises(AssertionError):
+        assert_retry_spacing(bad, TIME_SCALE, attempts=3, aws_like=True)
+
+
+def test_a_second_delivery_still_retrying_is_reported_too(said, monkeypatch) -> None:
+    from asyncdlq.client import timeline as timeline_module
+
+    monkeypatch.setattr(timeline_module, "say", said.append)
+    four = _timeline((0, 0.1), (0.05, 0.15), (0.8, 0.9), (2.2, 2.3))
+    assert_retry_spacing(four, TIME_SCALE, aws_like=True)
+    assert said == [
+        "duplicate delivery: request r ran 2 times, with 3, 1 attempt(s) (Lambda delivers at "
+        "least once); each run checked"
+    ]
+    with pytest.raises(AssertionError, match="1 attempt\\(s\\) in run 2, expected 3"):
+        assert_retry_spacing(four, TIME_SCALE, attempts=3, aws_like=True)

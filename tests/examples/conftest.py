@@ -19,7 +19,6 @@ import pytest
 
 from asyncdlq.client.messages import ReceivedMessage
 from asyncdlq.client.triggers import Triggered
-from asyncdlq.packaging import build_zip
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -33,8 +32,11 @@ DLQ_ATTRIBUTE_TYPES = {"RequestID": "String", "ErrorCode": "Number", "ErrorMessa
 
 
 @pytest.fixture(scope="module")
-def package(tmp_path_factory) -> Path:
-    return build_zip(ROOT / "lambda", tmp_path_factory.mktemp("package") / "lambda.zip")
+def package(asyncdlq_package) -> Path:
+    # Built in the run's own directory, which stays as long as a kept or undestroyed stack's
+    # state does: terraform evaluates filebase64sha256(package_path) even to destroy, and
+    # pytest's tmp dirs are deleted after three runs.
+    return asyncdlq_package(ROOT / "lambda")
 
 
 @pytest.fixture(scope="module")

@@ -161,3 +161,17 @@ def test_a_triggered_event_is_reported_with_its_attempts_or_why_it_has_none(c, d
     assert head in text
     section = text.split(head, 1)[1]
     assert "attempt 1" in section and "after the permission" in section
+
+
+def test_on_an_aws_like_target_the_verdict_checks_only_the_documented_bound(c, deploy) -> None:
+    fn = deploy(FAILING, retries=1)
+    invocation = invoke_async(c.lambda_, fn.name, b'{"key1": "value1"}')
+    _wait_in_queue(c, fn.queue_url, invocation.request_id)
+
+    # Read as if the time scale were 1/1000: the emulator's 1/100 retry is then far too late
+    # for the plain emulator's tolerance, yet at least the delay AWS documents.
+    tight = failure_report(c, invocations=[invocation], time_scale=0.001)
+    aws_like = failure_report(c, invocations=[invocation], time_scale=0.001, aws_like=True)
+
+    assert "retry spacing NOT as on AWS: retry 1 started " in tight
+    assert "retry spacing as on AWS (each retry at least its documented delay" in aws_like

@@ -225,3 +225,53 @@ def test_aws_target_refuses_an_account_that_is_not_named(project: Project) -> No
     )
     assert result.returncode == 1, _explain(result)
     assert "ASYNCDLQ_AWS_ACCOUNT_ID" in result.stdout, _explain(result)
+
+
+PACKAGED = """
+variable "package_path" { type = string }
+resource "terraform_data" "code" { input = filebase64sha256(var.package_path) }
+"""
+
+
+def test_a_kept_stacks_package_outlives_the_session_so_its_destroy_command_works(
+    project: Project,
+) -> None:
+    # terraform evaluates filebase64sha256(package_path) even to destroy: the zip must live as
+    # long as the state that names it, not in pytest's tmp dir (deleted after three runs).
+    project.stack("stack", PACKAGED)
+    (project.root / "handler").mkdir()
+    (project.root / "handler" / "handler.py").write_text("def lambda_handler(e, c):\n    pass\n")
+    result = project.run(
+        """
+        def test_a(asyncdlq_stack, asyncdlq_package):
+            zip_path = asyncdlq_package("handler")
+            asyncdlq_stack("stack", {"package_path": str(zip_path)})
+        """,
+        "--asyncdlq-keep",
+    )
+    assert result.returncode == 0, _explain(result)
+    (var_file,) = project.state_dir.glob("runs/*/*/stacks/*/terraform.tfvars.json")
+    package_path = Path(json.loads(var_file.read_text())["package_path"])
+    assert package_path.is_file(), "the kept stack's package is gone"
+    assert project.state_dir in package_path.parents
+    lines = result.stdout.splitlines()
+    hint = lines[lines.index(next(x for x in lines if "destroy later with" in x)) + 1]
+    command = hint.split("[asyncdlq]", 1)[1].strip()
+    destroyed = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=120)
+    assert destroyed.returncode == 0, destroyed.stderr
+    assert project.states() == [[]]
+
+
+@pytest.mark.parametrize(("profile", "aws_like"), [("", False), ("aws", True), ("plain", False)])
+def test_deadlines_are_aws_like_under_the_emulators_aws_profile(
+    project: Project, profile: str, aws_like: bool
+) -> None:
+    result = project.run(
+        f"""
+        def test_kind(asyncdlq_deadlines):
+            assert asyncdlq_deadlines.on_aws is False
+            assert asyncdlq_deadlines.aws_like is {aws_like}
+        """,
+        ASYNCDLQ_EMULATOR_PROFILE=profile,
+    )
+    assert result.returncode == 0, _explain(result)

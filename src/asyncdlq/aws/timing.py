@@ -8,9 +8,16 @@ letter; the demo, the CLI views and the test harness all use those two.
 
 A ``time_scale`` multiplies Lambda's delays and the event age (1 on AWS, e.g. 1/60 on the
 emulator); a function's timeout is never scaled: the handler runs in real time on both.
+
+The harness's own waits and tolerances live here too, per target and per "kindness"
+(``TargetTiming``): AWS, and an emulator with the ``aws`` profile, are *aws-like* (retries late by
+an undocumented amount, throttled log reads, clocks apart); the plain emulator is exact, so its
+checks stay tight. ``target_timing(aws_like=...)`` picks one.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 # The wait before retry 1 and retry 2, counted from the end of the attempt before.
 RETRY_DELAYS_S: tuple[float, ...] = (60.0, 120.0)
@@ -34,6 +41,91 @@ AWS_WAIT_FACTOR, AWS_WAIT_SLACK_S = 1.5, 120.0
 EMULATOR_WAIT_FACTOR, EMULATOR_WAIT_SLACK_S = 2.0, 20.0
 
 assert len(RETRY_DELAYS_S) == RETRY_ATTEMPTS_RANGE[1]  # one delay for each retry there can be
+
+# How long the harness waits for other things (its numbers, not AWS's), in real seconds: one
+# success's record or log lines, written lines becoming readable (CloudWatch ingestion), watching
+# for a second delivery after a match, one terraform command.
+AWS_WAITS_S = {"success": 120.0, "logs": 120.0, "duplicate_window": 10.0, "apply": 1800.0}
+EMULATOR_WAITS_S = {"success": 20.0, "logs": 15.0, "duplicate_window": 1.0, "apply": 600.0}
+
+
+@dataclass(frozen=True)
+class SpacingTolerance:
+    """How far a retry's measured delay may stray from its nominal delay D (already scaled).
+
+    early: the gap is measured between two log timestamps, the REPORT line of the attempt before
+    (written a little after it really ended) and the next START, so allow ``early_fraction`` of D
+    plus ``early_slack_s`` (millisecond timestamps, log writes that lag on a loaded machine).
+    late: ``late_factor`` * D + ``late_slack_s``; None means no upper bound.
+    """
+
+    early_fraction: float
+    early_slack_s: float
+    late_factor: float | None
+    late_slack_s: float = 0.0
+
+    def bounds(self, nominal_s: float) -> tuple[float, float | None]:
+        """(earliest, latest) accepted delay; latest None when unbounded."""
+        low = nominal_s * (1 - self.early_fraction) - self.early_slack_s
+        if self.late_factor is None:
+            return low, None
+        return low, nominal_s * self.late_factor + self.late_slack_s
+
+
+# The plain emulator runs the schedule exactly: Lambda never retries early, and late by at most
+# +25% (2.5 times the +10% measured on AWS) plus 0.5 s for a scheduler thread that shares two
+# busy cores with the test. A missing or wrong schedule still fails: the two delays swapped
+# break retry 2's lower bound, no delay breaks retry 1's.
+TIGHT_SPACING = SpacingTolerance(
+    early_fraction=0.02, early_slack_s=0.1, late_factor=1.25, late_slack_s=0.5
+)
+# AWS documents only a lower bound (docs/aws-behaviour.md, Retry timing and event age: "a
+# one-minute wait", "two minutes", and "Lambda increases the retry interval" when the queue is
+# busy): the delay is the least wait, no upper bound is documented, so none is checked.
+DOCUMENTED_SPACING = SpacingTolerance(early_fraction=0.02, early_slack_s=0.1, late_factor=None)
+
+
+@dataclass(frozen=True)
+class TargetTiming:
+    """The harness's timing for one kind of target."""
+
+    name: str
+    spacing: SpacingTolerance
+    # Log events stamped this long before our clock's invoke time still belong to the invocation:
+    # a client clock ahead of the service's must not filter attempt 1's START line out.
+    log_lookback_s: float
+    # Seconds between two reads of a log group while waiting. FilterLogEvents is limited to 5
+    # TPS per account and region (docs/aws-behaviour.md, CloudWatch Logs read quotas), shared by
+    # every xdist worker.
+    log_poll_s: float
+    # A throttled log read is retried after these waits (with jitter), then given up for this
+    # poll (the wait goes on): docs/aws-behaviour.md, CloudWatch Logs read quotas.
+    throttle_waits_s: tuple[float, ...]
+
+    @property
+    def log_lookback_ms(self) -> int:
+        return int(self.log_lookback_s * 1000)
+
+
+PLAIN = TargetTiming(
+    name="plain emulator",
+    spacing=TIGHT_SPACING,
+    log_lookback_s=60.0,
+    log_poll_s=1.0,
+    throttle_waits_s=(0.5, 1.0, 2.0),
+)
+AWS_LIKE = TargetTiming(
+    name="aws-like",
+    spacing=DOCUMENTED_SPACING,
+    log_lookback_s=60.0,
+    log_poll_s=2.0,
+    throttle_waits_s=(1.0, 2.0, 4.0, 8.0),
+)
+
+
+def target_timing(*, aws_like: bool) -> TargetTiming:
+    """AWS_LIKE on AWS and on an emulator with the ``aws`` profile; PLAIN otherwise."""
+    return AWS_LIKE if aws_like else PLAIN
 
 
 def retry_delay_s(retry: int, time_scale: float = 1.0) -> float:

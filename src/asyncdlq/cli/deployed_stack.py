@@ -91,11 +91,23 @@ class StackViews:
         """1 on AWS; the emulator's own, as its health route reports it."""
         if not self.target.is_local:
             return 1.0
+        return float(self._health()["time_scale"])
+
+    def aws_like(self) -> bool:
+        """Whether retries may run late as on AWS: on AWS, and on an emulator with the aws
+        profile (aws/timing.py picks the spacing tolerances by it)."""
+        if not self.target.is_local:
+            return True
+        return self._health().get("profile", "plain") == "aws"
+
+    def _health(self) -> dict[str, Any]:
         url = f"{self.target.endpoint_url}/_asyncdlq/health"
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
-                return float(json.load(response)["time_scale"])
-        except (OSError, ValueError, KeyError) as exc:
+                health = json.load(response)
+            float(health["time_scale"])
+            return dict(health)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ViewError(
                 f"no asyncdlq emulator answers at {self.target.endpoint_url} ({exc}): start one "
                 "with `make up` or set ASYNCDLQ_ENDPOINT"

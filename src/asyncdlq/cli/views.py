@@ -118,7 +118,7 @@ def cmd_invoke(args: argparse.Namespace) -> int:
         function, invocation.request_id, invocation.invoked_at, tuple(attempts), message
     )
     _out(timeline.render())
-    spacing = spacing_verdict(timeline, scale)
+    spacing = spacing_verdict(timeline, scale, aws_like=views.aws_like())
     if spacing:
         _out(spacing)
     if message is not None:
@@ -228,7 +228,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
         return 1
     timeline = Timeline(function, args.request_id, None, tuple(attempts), message)
     _out(timeline.render())
-    spacing = spacing_verdict(timeline, views.time_scale())
+    spacing = spacing_verdict(timeline, views.time_scale(), aws_like=views.aws_like())
     if spacing:
         _out(spacing)
     return 0

@@ -4,20 +4,52 @@ In Text format only the platform lines carry the request id (``START``/``END``/`
 docs/aws-behaviour.md, CloudWatch Logs); printed lines and the ``[ERROR]`` event don't. An execution
 environment runs one request at a time and writes one stream, so an attempt is everything between
 its START and its REPORT in that stream.
+
+Reads are throttled on AWS (FilterLogEvents: 5 TPS per account and region; docs/aws-behaviour.md,
+CloudWatch Logs read quotas): a throttled call is retried after the reader's waits (with jitter),
+then ``LogsThrottled`` is raised, which waiting callers treat as "nothing new this time".
 """
 
 from __future__ import annotations
 
+import random
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
+from ..aws.timing import PLAIN
+
 # Empty pages in a row after which get_log_events is taken to be at the end of the stream, for
 # endpoints that don't repeat the caller's token there as AWS does.
 _EMPTY_PAGES_AT_END = 3
+# The error codes botocore's standard retry mode takes for throttles
+# (botocore/retries/standard.py, ThrottledRetryableChecker), and "RateExceeded", which AWS's
+# CloudWatch Logs throttling article names (docs/aws-behaviour.md, CloudWatch Logs read quotas).
+THROTTLE_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+        "RateExceeded",
+    }
+)
+# awslambdaric's warning before an unhandled error (docs/aws-behaviour.md, LAMBDA_WARNING line).
+_LAMBDA_WARNING = "LAMBDA_WARNING: "
+_ERROR = "[ERROR] "
 
 
 @dataclass(frozen=True)
@@ -72,6 +104,24 @@ def _missing(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
 
 
+def is_throttle(exc: BaseException) -> bool:
+    """Whether ``exc`` is a throttled AWS call (any code botocore's retries take for one)."""
+    return isinstance(exc, ClientError) and (
+        exc.response.get("Error", {}).get("Code") in THROTTLE_CODES
+    )
+
+
+class LogsThrottled(ClientError):
+    """A log read still throttled after every retry; a waiting caller just polls again later."""
+
+    def __init__(self, last: ClientError, tries: int) -> None:
+        super().__init__(last.response, last.operation_name)
+        self.tries = tries
+
+    def __str__(self) -> str:
+        return f"{super().__str__()} (throttled {self.tries} times in a row; will poll again)"
+
+
 def _event(raw: dict[str, Any], stream: str | None = None) -> LogEvent:
     return LogEvent(
         stream if stream is not None else raw.get("logStreamName", ""),
@@ -91,12 +141,33 @@ def parse_report(line: str) -> dict[str, str]:
     return fields
 
 
+def _error_line(event: str) -> str | None:
+    """``Exception: msg`` from an unhandled error's event, else None.
+
+    The event is "[ERROR] Exception: msg\nTraceback ...". logging.error() writes
+    "[ERROR]\t<time>\t<id>\t..." (a tab), which is the function's own line, not its failure.
+    awslambdaric may write its LAMBDA_WARNING first (docs/aws-behaviour.md, LAMBDA_WARNING line):
+    as its own event ("[WARNING]\t<time>\t<id>\tLAMBDA_WARNING: ...", or the bare text), which
+    is never the error; or, as CloudWatch was seen to merge them, in the same event, the text
+    ending in "\r" and the [ERROR] line after it, which is found behind the warning.
+    """
+    parts = event.splitlines()
+    if not parts:
+        return None
+    if parts[0].startswith(_ERROR):
+        return parts[0][len(_ERROR) :]
+    if _LAMBDA_WARNING in parts[0]:
+        after = next((p for p in parts[1:] if p.startswith(_ERROR)), None)
+        if after is not None:
+            return after[len(_ERROR) :]
+    return None
+
+
 def _error_of(lines: list[str], report: dict[str, str]) -> str | None:
-    # An unhandled exception: "[ERROR] Exception: msg\nTraceback ...". logging.error() writes
-    # "[ERROR]\t<time>\t<id>\t..." (a tab), which is the function's own line, not its failure.
     for line in reversed(lines):
-        if line.startswith("[ERROR] "):
-            return line.splitlines()[0][len("[ERROR] ") :]
+        found = _error_line(line)
+        if found is not None:
+            return found
     if report.get("Status") == "timeout":
         timed_out = next((line for line in lines if "Task timed out after" in line), None)
         if timed_out:
@@ -138,11 +209,47 @@ def _split_attempts(events: list[LogEvent], request_id: str) -> list[dict[str, A
     return found
 
 
-class LogReader:
-    """Reads a log group through a CloudWatch Logs client (AWS or the emulator alike)."""
+def _token(token: str | None) -> dict[str, str]:
+    return {"nextToken": token} if token else {}
 
-    def __init__(self, logs_client: Any) -> None:
+
+class LogReader:
+    """Reads a log group through a CloudWatch Logs client (AWS or the emulator alike).
+
+    ``throttle_waits_s``: the waits before each retry of a throttled call (each scaled by a
+    random factor in [0.5, 1], so workers throttled together spread out); after the last,
+    LogsThrottled is raised. Defaults to the plain emulator's (``timing.PLAIN``).
+    """
+
+    def __init__(
+        self,
+        logs_client: Any,
+        *,
+        throttle_waits_s: Sequence[float] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
         self.client = logs_client
+        self.throttle_waits_s = tuple(
+            PLAIN.throttle_waits_s if throttle_waits_s is None else throttle_waits_s
+        )
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.throttled = 0  # throttled answers so far (retried or not), for reports and tests
+
+    def _call(self, operation: str, **params: Any) -> dict[str, Any]:
+        """One API call, retried while it is throttled."""
+        for attempt in range(len(self.throttle_waits_s) + 1):
+            try:
+                return getattr(self.client, operation)(**params)  # type: ignore[no-any-return]
+            except ClientError as exc:
+                if not is_throttle(exc):
+                    raise
+                self.throttled += 1
+                if attempt == len(self.throttle_waits_s):
+                    raise LogsThrottled(exc, attempt + 1) from exc
+                self._sleep(self.throttle_waits_s[attempt] * self._rng.uniform(0.5, 1.0))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def events(self, log_group: str, *, start_ms: int | None = None) -> list[LogEvent]:
         """Every event in the group (oldest first); [] when the group doesn't exist yet."""
@@ -150,9 +257,16 @@ class LogReader:
         if start_ms is not None:
             params["startTime"] = start_ms
         found: list[LogEvent] = []
+        token: str | None = None
         try:
-            for page in self.client.get_paginator("filter_log_events").paginate(**params):
+            # Page by page (not botocore's paginator), so a throttle retries one page, not all.
+            while True:
+                page = self._call("filter_log_events", **params, **_token(token))
                 found.extend(_event(raw) for raw in page.get("events", []))
+                next_token = page.get("nextToken")
+                if not next_token or next_token == token:
+                    break
+                token = next_token
         except ClientError as exc:
             if _missing(exc):
                 return []
@@ -173,7 +287,7 @@ class LogReader:
         found: list[LogEvent] = []
         token, empty = None, 0
         while empty < _EMPTY_PAGES_AT_END:
-            page = self.client.get_log_events(**params, **({"nextToken": token} if token else {}))
+            page = self._call("get_log_events", **params, **_token(token))
             events = page.get("events", [])
             found.extend(_event(raw, stream) for raw in events)
             empty = 0 if events else empty + 1

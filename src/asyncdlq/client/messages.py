@@ -9,6 +9,11 @@ request id and the original event.
 
 A queue may be shared by several tests or xdist workers, so ``MessageReader`` deletes only the
 messages it matched and makes every other message visible again straight away.
+
+Lambda delivers at least once (docs/aws-behaviour.md, Retry timing and event age: "At least
+once"), so a second message for the same request is correct behaviour: ``Match.duplicates``
+reports it, and ``Match.unexplained_duplicates`` names only those that are not a redelivery (a
+different request id or payload), which is what tests assert on.
 """
 
 from __future__ import annotations
@@ -34,6 +39,10 @@ HOLD_S = 30
 # waited); pause before the next one rather than spin on them.
 _QUICK_S = 0.5
 _PAUSE_S = 1.0
+# A peek long-polls each receive this long: a short poll (WaitTimeSeconds=0) samples only a
+# subset of SQS's servers and may answer nothing while messages wait; a long poll asks them all
+# (docs/aws-behaviour.md, SQS short and long polling). 1 s is SQS's shortest long poll.
+PEEK_WAIT_S = 1
 
 
 def _parse_json(text: str) -> Any:
@@ -167,6 +176,31 @@ def _lambda_attributes(
 class Match:
     messages: list[ReceivedMessage]
     duplicates: list[ReceivedMessage]  # the same request's message again: at-least-once delivery
+    # Matched by a trigger's event, not a request id: a source that delivers twice (SNS and
+    # EventBridge deliver at least once too) makes a second invocation with its own request id.
+    by_event: bool = False
+
+    @property
+    def unexplained_duplicates(self) -> list[ReceivedMessage]:
+        """The duplicates that are not a redelivery of a matched message: a redelivery is the
+        same kind of message carrying the same event (``payload_text``) under the same request
+        id (any request id when matched by the event). A redelivery is correct AWS behaviour
+        (reported, not failed); anything listed here is not."""
+        return [
+            d
+            for d in self.duplicates
+            if not any(_redelivers(d, m, same_request=not self.by_event) for m in self.messages)
+        ]
+
+
+def _redelivers(
+    duplicate: ReceivedMessage, original: ReceivedMessage, *, same_request: bool
+) -> bool:
+    if same_request and (
+        duplicate.request_id is None or duplicate.request_id != original.request_id
+    ):
+        return False
+    return duplicate.kind == original.kind and duplicate.payload_text == original.payload_text
 
 
 class MessageTimeout(TimeoutError):
@@ -304,11 +338,16 @@ class MessageReader:
                 self._round(queue_url, window_end - self._clock(), poll_cap, found.take)
         finally:
             wait.close()
-        return Match(found.matched, found.duplicates)
+        return Match(found.matched, found.duplicates, by_event=matching is not None)
 
     def peek(self, queue_url: str, max_messages: int = 10) -> list[ReceivedMessage]:
-        """Up to ``max_messages`` messages now in the queue, left there and visible."""
-        return self._sweep(queue_url, 0, lambda _: False, limit=max_messages)
+        """Up to ``max_messages`` messages now in the queue, left there and visible.
+
+        Every receive long-polls PEEK_WAIT_S (never a short poll, which may miss messages), so
+        an empty queue costs that long; what was received is made visible again at the end."""
+        return self._sweep(
+            queue_url, PEEK_WAIT_S, lambda _: False, limit=max_messages, later_wait_s=PEEK_WAIT_S
+        )
 
     def _round(
         self,
@@ -338,9 +377,11 @@ class MessageReader:
         take: Callable[[ReceivedMessage], bool],
         *,
         limit: int = 100,
+        later_wait_s: int = 0,
     ) -> list[ReceivedMessage]:
-        """Receive until the queue has nothing more (first call long-polls ``wait_s``); delete
-        what ``take`` accepts and make everything else visible again at the end."""
+        """Receive until the queue has nothing more (the first call long-polls ``wait_s``, later
+        ones ``later_wait_s``); delete what ``take`` accepts and make everything else visible
+        again at the end."""
         seen: list[ReceivedMessage] = []
         held: list[ReceivedMessage] = []
         try:
@@ -356,7 +397,7 @@ class MessageReader:
                 batch = response.get("Messages", [])
                 if not batch:
                     break
-                wait_s = 0
+                wait_s = later_wait_s
                 for raw in batch:
                     message = ReceivedMessage.from_sqs(raw, queue_url)
                     seen.append(message)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Callable
 
+from ..aws.timing import target_timing
 from ..client.invoker import Invocation
 from ..client.logs import LogReader, log_group_of
 from ..client.messages import MessageReader, ReceivedMessage
@@ -53,8 +54,16 @@ def _indent(lines: Iterable[str], prefix: str = "  ") -> str:
 
 
 class _Report:
-    def __init__(self, clients: Any, log_reader: LogReader | None, max_messages: int) -> None:
+    def __init__(
+        self,
+        clients: Any,
+        log_reader: LogReader | None,
+        max_messages: int,
+        aws_like: bool = False,
+    ) -> None:
         self.clients = clients
+        self.aws_like = aws_like
+        self.lookback_ms = target_timing(aws_like=aws_like).log_lookback_ms
         self.reader = log_reader or LogReader(clients.logs)
         self.messages = MessageReader(clients.sqs, progress=lambda _: None)
         self.max_messages = max_messages
@@ -90,12 +99,16 @@ class _Report:
             parts.append(f"(could not read the configuration of {name}: {_error(exc)}; {group})")
         try:
             message = self.message_for(invocation.request_id)
-            timeline = build_timeline(self.reader, group, invocation, message)
+            timeline = build_timeline(
+                self.reader, group, invocation, message, lookback_ms=self.lookback_ms
+            )
         except Exception as exc:
             parts.append(f"(could not read the attempts in {group}: {_error(exc)})")
             return "\n".join(parts)
         parts.append(timeline.render())
-        verdict = None if time_scale is None else spacing_verdict(timeline, time_scale)
+        verdict = None
+        if time_scale is not None:
+            verdict = spacing_verdict(timeline, time_scale, aws_like=self.aws_like)
         if verdict:
             parts.append(verdict)
         lines = [line for attempt in timeline.attempts for line in attempt.lines]
@@ -138,7 +151,7 @@ def _guarded_id(report: _Report, triggered: Triggered) -> str | None:
             return message.request_id
     try:
         group = report.log_group(triggered.function_name)
-        since = int(triggered.invoked_at * 1000) - 60_000
+        since = int(triggered.invoked_at * 1000) - report.lookback_ms
         return request_id_in_logs(report.reader, group, triggered, start_ms=since)
     except Exception:  # unreadable: the section says the id is unknown
         return None
@@ -154,6 +167,7 @@ def failure_report(
     received: Iterable[ReceivedMessage] = (),
     log_reader: LogReader | None = None,
     time_scale: float | None = None,
+    aws_like: bool = False,
     max_log_lines: int = 200,
     max_messages: int = 10,
     body_limit: int = 500,
@@ -162,11 +176,12 @@ def failure_report(
 
     ``clients`` has ``.lambda_``, ``.sqs`` and ``.logs`` (``aws.Clients``). Queues are those
     given plus every SQS queue URL in the outputs; ``received`` are the messages the test took
-    from them. With ``time_scale``, each invocation's retry spacing is checked too.
+    from them. With ``time_scale``, each invocation's retry spacing is checked too, against
+    AWS's documented bounds when ``aws_like`` (AWS, or the emulator's ``aws`` profile).
     """
     sections: list[str] = ["=== asyncdlq diagnostics ==="]
     try:
-        report = _Report(clients, log_reader, max_messages)
+        report = _Report(clients, log_reader, max_messages, aws_like)
         report.received = list(received)
         _collect(
             sections,

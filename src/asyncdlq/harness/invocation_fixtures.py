@@ -132,4 +132,5 @@ def _failure_report(item: pytest.Item) -> str | None:
         queue_urls=record.queue_urls if record else (),
         received=record.received if record else (),
         time_scale=getattr(deadlines, "time_scale", None),
+        aws_like=bool(deadlines and (deadlines.on_aws or deadlines.aws_like)),
     )

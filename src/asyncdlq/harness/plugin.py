@@ -216,12 +216,19 @@ def asyncdlq_run_prefix(asyncdlq_run: RunContext) -> str:
 
 @pytest.fixture(scope="session")
 def asyncdlq_deadlines(asyncdlq_emulator: EmulatorInfo | None) -> Deadlines:
-    """How long to wait for dead letters, records and logs on this target."""
+    """How long to wait for dead letters, records and logs on this target, and how kind it is:
+    aws-like on AWS and on an emulator with the ``aws`` profile (ASYNCDLQ_EMULATOR_PROFILE, which
+    the emulator this run starts inherits)."""
     from ..client.deadlines import Deadlines
+    from ..emulator.profile import configured_profile
 
     if asyncdlq_emulator is None:
-        return Deadlines(time_scale=1.0, on_aws=True)
-    return Deadlines(time_scale=asyncdlq_emulator.time_scale or 1.0, on_aws=False)
+        return Deadlines(time_scale=1.0, on_aws=True, aws_like=True)
+    return Deadlines(
+        time_scale=asyncdlq_emulator.time_scale or 1.0,
+        on_aws=False,
+        aws_like=configured_profile().name == "aws",
+    )
 
 
 # --- fixtures: stacks -----------------------------------------------------------------------

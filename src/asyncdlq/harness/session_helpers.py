@@ -7,6 +7,7 @@ each remembers what the test did, for the failure report.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
@@ -15,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from .. import progress
 from ..client.invoker import Invocation, Payload, invoke_async
-from ..client.logs import AttemptLog, LogReader, log_group_of
+from ..client.logs import AttemptLog, LogReader, LogsThrottled, log_group_of
 from ..client.messages import Match, MessageReader, ReceivedMessage
 from ..client.timeline import AttemptWatcher, Timeline, assert_retry_spacing, build_timeline
 from ..client.triggers import (
@@ -31,9 +32,8 @@ if TYPE_CHECKING:
     from ..client.clients import Clients
     from ..client.deadlines import Deadlines
 
-# Attempts log a little before the invoke returns on a fast target; look back for clock skew.
-_LOOKBACK_MS = 5_000
-_LOG_POLL_S = 1.0
+# How far to look back before the invoke, how often to poll the logs and how a throttled read
+# is retried: per target, in asyncdlq.aws.timing (Deadlines.kind).
 # On AWS a source hands the event to Lambda after its own delay: S3 "typically in seconds but
 # can sometimes take a minute or longer" (docs/aws-behaviour.md, Triggers that invoke
 # asynchronously: refusals). The emulator invokes during the source's call.
@@ -199,7 +199,13 @@ class Messages:
         watcher = None
         if invocation is not None:
             retries = self._facts.retries(invocation.function_name)
-            watcher = _Narrator(self._clients, self._facts, self._deadlines, invocation, retries)
+            watcher = _Narrator(
+                _log_reader(self._clients, self._deadlines),
+                self._facts,
+                self._deadlines,
+                invocation,
+                retries,
+            )
         matching = None
         if triggered is not None and request_id is None and correlation_id is None:
             matching = (triggered.describe(), triggered.matches)
@@ -236,20 +242,26 @@ class _Narrator:
 
     def __init__(
         self,
-        clients: Clients,
+        reader: LogReader,
         facts: FunctionFacts,
         deadlines: Deadlines,
         handle: Handle,
         retries: int,
     ) -> None:
-        self._reader = LogReader(clients.logs)
+        self._reader = reader
         self._group = facts.log_group(handle.function_name)
         self._handle, self._retries, self._scale = handle, retries, deadlines.time_scale
+        self._lookback_ms = deadlines.log_lookback_ms
         self._watcher: AttemptWatcher | None = None
 
     def poll(self) -> None:
         if self._watcher is None:
-            request_id = _known_request_id(self._reader, self._group, self._handle)
+            try:
+                request_id = _known_request_id(
+                    self._reader, self._group, self._handle, self._lookback_ms
+                )
+            except LogsThrottled:
+                return  # the next tick asks again
             if request_id is None:
                 return
             self._watcher = AttemptWatcher(
@@ -258,22 +270,31 @@ class _Narrator:
                 request_id,
                 self._scale,
                 max_attempts=self._retries + 1,
-                start_ms=_since_ms(self._handle),
+                start_ms=_since_ms(self._handle, self._lookback_ms),
             )
         self._watcher.poll()
 
 
-def _since_ms(handle: Handle) -> int:
-    return int(handle.invoked_at * 1000) - _LOOKBACK_MS
+def _log_reader(clients: Clients, deadlines: Deadlines) -> LogReader:
+    return LogReader(clients.logs, throttle_waits_s=deadlines.kind.throttle_waits_s)
 
 
-def _known_request_id(reader: LogReader, group: str, handle: Handle) -> str | None:
+def _since_ms(handle: Handle, lookback_ms: int) -> int:
+    """Where an invocation's log events start at the earliest: the invoke by our clock, less the
+    target's lookback (a client clock ahead of the service's must not hide attempt 1)."""
+    return int(handle.invoked_at * 1000) - lookback_ms
+
+
+def _known_request_id(
+    reader: LogReader, group: str, handle: Handle, lookback_ms: int
+) -> str | None:
     """The handle's request id now: an Invocation's, or what a Triggered has learnt (from its
     dead letter or the attempt that logged its source id)."""
     if not isinstance(handle, Triggered):
         return handle.request_id
     if handle.request_id is None:
-        handle.request_id = request_id_in_logs(reader, group, handle, start_ms=_since_ms(handle))
+        since = _since_ms(handle, lookback_ms)
+        handle.request_id = request_id_in_logs(reader, group, handle, start_ms=since)
     return handle.request_id
 
 
@@ -282,8 +303,9 @@ def _known_request_id(reader: LogReader, group: str, handle: Handle) -> str | No
 
 class Logs:
     def __init__(self, clients: Clients, deadlines: Deadlines, facts: FunctionFacts) -> None:
-        self.reader = LogReader(clients.logs)
+        self.reader = _log_reader(clients, deadlines)
         self._deadlines, self._facts = deadlines, facts
+        self._lookback_ms = deadlines.log_lookback_ms
 
     def request_id(self, handle: Handle, *, timeout_s: float | None = None) -> str:
         """The handle's request id, waiting for a Triggered's first attempt to log it."""
@@ -293,7 +315,10 @@ class Logs:
             wait_s += _SOURCE_DELAY_AWS_S
         deadline = time.monotonic() + wait_s
         while True:
-            found = _known_request_id(self.reader, group, handle)
+            try:
+                found = _known_request_id(self.reader, group, handle, self._lookback_ms)
+            except LogsThrottled:
+                found = None  # a throttle is no answer: poll again until the deadline
             if found is not None:
                 return found
             if time.monotonic() >= deadline:
@@ -302,9 +327,9 @@ class Logs:
                     f"for {handle.correlation_id!r} in {group} for {wait_s:.0f}s): the source "
                     "never invoked it, or the handler does not print its event. A missing "
                     "resource-based permission fails like this; on the emulator `asyncdlq "
-                    "invocations` lists refused deliveries"
+                    f"invocations` lists refused deliveries{self._throttle_note()}"
                 )
-            time.sleep(_LOG_POLL_S)
+            time.sleep(self._deadlines.log_poll)
 
     def attempts(
         self, invocation: Handle, *, count: int = 1, timeout_s: float | None = None
@@ -313,25 +338,37 @@ class Logs:
         seconds after they are written); raises TimeoutError with what was seen."""
         group = self._facts.log_group(invocation.function_name)
         request_id = self.request_id(invocation, timeout_s=timeout_s)
-        since = _since_ms(invocation)
+        since = _since_ms(invocation, self._lookback_ms)
         deadline = time.monotonic() + (timeout_s or self._deadlines.logs)
+        seen: list[AttemptLog] = []
         while True:
-            seen = self.reader.attempts(group, request_id, start_ms=since)
+            # A throttled read keeps what the last one saw: a throttle never fails the wait.
+            with contextlib.suppress(LogsThrottled):
+                seen = self.reader.attempts(group, request_id, start_ms=since)
             if sum(a.ended for a in seen) >= count:
                 return seen
             if time.monotonic() >= deadline:
                 shown = "\n".join(f"  {line}" for a in seen for line in a.lines) or "  (none)"
                 raise TimeoutError(
                     f"{count} ended attempt(s) of request {request_id} did not show "
-                    f"in {group}; {len(seen)} seen:\n{shown}"
+                    f"in {group}; {len(seen)} seen:\n{shown}{self._throttle_note()}"
                 )
-            time.sleep(_LOG_POLL_S)
+            time.sleep(self._deadlines.log_poll)
+
+    def _throttle_note(self) -> str:
+        if not self.reader.throttled:
+            return ""
+        return (
+            f" ({self.reader.throttled} log read(s) were throttled meanwhile: FilterLogEvents "
+            "allows 5 per second per account and region)"
+        )
 
     def lines_mentioning(self, triggered: Triggered) -> list[str]:
         """The function's log lines that contain the trigger's source id, now (for "the
         function never ran": a refused delivery logs nothing)."""
         group = self._facts.log_group(triggered.function_name)
-        return lines_mentioning(self.reader, group, triggered, start_ms=_since_ms(triggered))
+        since = _since_ms(triggered, self._lookback_ms)
+        return lines_mentioning(self.reader, group, triggered, start_ms=since)
 
 
 class Timelines:
@@ -359,12 +396,22 @@ class Timelines:
             self._logs.attempts(invocation, count=attempts)
         group = self._facts.log_group(invocation.function_name)
         known = as_invocation(invocation, self._logs.request_id(invocation))
-        return build_timeline(self._logs.reader, group, known, message)
+        return build_timeline(
+            self._logs.reader,
+            group,
+            known,
+            message,
+            lookback_ms=self._deadlines.log_lookback_ms,
+        )
 
     def assert_retry_spacing(self, timeline: Timeline, *, attempts: int | None = None) -> None:
         """Retries started ~60 s and ~120 s after the attempt before ended (scaled on the
-        emulator), within the tolerances in timeline.py."""
-        assert_retry_spacing(timeline, self._deadlines.time_scale, attempts=attempts)
+        emulator): at least that on an aws-like target (AWS documents no upper bound), within
+        the plain emulator's tolerance otherwise (asyncdlq.aws.timing)."""
+        aws_like = self._deadlines.on_aws or self._deadlines.aws_like
+        assert_retry_spacing(
+            timeline, self._deadlines.time_scale, attempts=attempts, aws_like=aws_like
+        )
 
 
 def as_invocation(handle: Handle, request_id: str) -> Invocation:
