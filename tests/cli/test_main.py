@@ -51,7 +51,8 @@ def test_pending_events_are_reported_at_shutdown_and_listed_before(tmp_path) -> 
     endpoint = f"http://127.0.0.1:{port}"
     # AWS timing: the first retry is a minute away, so the event is still pending at the stop.
     process = subprocess.Popen(
-        [sys.executable, "-m", "asyncdlq", "emulator", "--port", str(port), "--time-scale", "1"],
+        [sys.executable, "-m", "asyncdlq", "emulator", "--port", str(port), "--time-scale", "1"]
+        + ["--profile", "plain"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -173,7 +174,8 @@ def test_a_ready_file_that_cannot_be_written_is_one_line(tmp_path: Path) -> None
     ready = tmp_path / "ready.json"
     (tmp_path / "ready.json.partial").mkdir()  # where it is written before the rename
     done = subprocess.run(
-        [sys.executable, "-m", "asyncdlq", "emulator", "--port", "0", "--ready-file", str(ready)],
+        [sys.executable, "-m", "asyncdlq", "emulator", "--port", "0", "--ready-file", str(ready)]
+        + ["--profile", "plain"],
         capture_output=True,
         text=True,
         timeout=60,  # the server it had bound must stop without ever having served

@@ -33,8 +33,10 @@ def emulator_process(cwd: Path, *flags: str) -> Iterator[RunningEmulator]:
     ready = cwd / "ready.json"
     ready.unlink(missing_ok=True)  # a previous run's would point at a stopped emulator
     process = subprocess.Popen(
+        # The plain profile whatever ASYNCDLQ_EMULATOR_PROFILE says (make test sets aws for the
+        # harness's emulators): these tests are about the process, not about AWS's timing.
         [sys.executable, "-m", "asyncdlq", "emulator", "--port", "0", "--ready-file", str(ready)]
-        + list(flags),
+        + ["--profile", "plain", *flags],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

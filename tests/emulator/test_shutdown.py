@@ -99,7 +99,7 @@ def emulator(tmp_path: Path) -> Iterator[Emulator]:
     stderr_path = tmp_path / "stderr.txt"
     with open(tmp_path / "stdout.txt", "wb") as out, open(stderr_path, "wb") as err:
         process = subprocess.Popen(
-            [sys.executable, "-m", "asyncdlq", "emulator", "--port", "0"]
+            [sys.executable, "-m", "asyncdlq", "emulator", "--port", "0", "--profile", "plain"]
             + ["--time-scale", "0.01", "--ready-file", str(ready)],
             stdin=subprocess.DEVNULL,
             stdout=out,
