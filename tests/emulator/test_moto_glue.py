@@ -6,7 +6,7 @@ import inspect
 
 import moto
 
-from asyncdlq.emulator import moto_glue
+from asyncdlq.emulator import moto_glue, moto_iam
 
 
 def _params(func: object) -> list[str]:
@@ -88,7 +88,7 @@ def test_iam_and_destination_internals_keep_their_shape() -> None:
     assert _params(PolicyVersion.__init__)[:4] == ["self", "policy_arn", "document", "is_default"]
     assert isinstance(PolicyVersion.is_default_version, property)
     assert (
-        moto_glue.iam_role_policy_documents("123456789012", "arn:aws:iam::123456789012:role/x")
+        moto_iam.iam_role_policy_documents("123456789012", "arn:aws:iam::123456789012:role/x")
         is None
     )
     assert (

@@ -14,7 +14,7 @@ from moto.sqs import exceptions
 from moto.sqs import models as sqs_models
 from moto.sqs import responses as sqs_responses
 
-from asyncdlq.emulator import moto_glue, moto_sqs
+from asyncdlq.emulator import moto_iam, moto_sqs
 
 
 def _params(function: Any) -> list[str]:
@@ -22,7 +22,7 @@ def _params(function: Any) -> list[str]:
 
 
 def test_iam_role_methods_keep_their_shape() -> None:
-    for name in moto_glue.IAM_ROLE_POLICY_CHANGES:
+    for name in moto_iam.IAM_ROLE_POLICY_CHANGES:
         method = IAMBackend.__dict__[name]  # defined on the class itself: patched there
         assert "role_name" in _params(method), name
     assert _params(IAMBackend.create_role)[1] == "role_name"
@@ -36,7 +36,7 @@ def test_iam_watch_roles_reports_and_undoes() -> None:
 
     originals = {n: IAMBackend.__dict__[n] for n in ("create_role", "put_role_policy")}
     seen: list[tuple[str, str, str]] = []
-    undo = moto_glue.iam_watch_roles(
+    undo = moto_iam.iam_watch_roles(
         lambda account, arn: seen.append(("created", account, arn)),
         lambda account, arn: seen.append(("changing", account, arn)),
     )

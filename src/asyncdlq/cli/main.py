@@ -51,6 +51,8 @@ def cmd_emulator(args: argparse.Namespace) -> int:
             allow_moto_api=args.allow_moto_api,
             allowed_hosts=args.allow_host,
             profile=profile,
+            enforce_caller_iam=args.enforce_iam,
+            caller_iam_act_as=args.iam_act_as,
             **_bounds(args),
         )
     except foreground.CannotListen as exc:
@@ -236,6 +238,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="plain (exact and instant) or aws (AWS at its least convenient: late retries, "
         "delayed logs, throttles, IAM propagation, duplicates...); default "
         "$ASYNCDLQ_EMULATOR_PROFILE, else plain",
+    )
+    p.add_argument(
+        "--enforce-iam",
+        action="store_true",
+        help="authorize each signed request against the IAM policies of its access key (keys "
+        "the emulator issued); other keys act as the administrator",
+    )
+    p.add_argument(
+        "--iam-act-as",
+        metavar="USER",
+        default=None,
+        help="with --enforce-iam: judge requests signed with other keys (e.g. test) as this "
+        "IAM user",
     )
     p.add_argument(
         "--async-payload-limit",

@@ -18,7 +18,7 @@ import threading
 import time
 from typing import Callable
 
-from . import moto_glue
+from . import moto_iam
 from .profile import EmulatorProfile
 
 Documents = list[str]
@@ -43,7 +43,7 @@ class IamHistory:
 
     def policies_changing(self, account_id: str, role_arn: str) -> None:
         """Call before the change: keeps the documents the role has now."""
-        before = moto_glue.iam_role_policy_documents(account_id, role_arn)
+        before = moto_iam.iam_role_policy_documents(account_id, role_arn)
         with self._lock:
             now = self._clock()
             changes = self._changes.setdefault((account_id, role_arn), [])
@@ -86,7 +86,7 @@ def install(profile: EmulatorProfile, time_scale: float) -> IamHistory | None:
     history = IamHistory(window_s)
     with _lock:
         if not _histories:
-            _undo = moto_glue.iam_watch_roles(_on_created, _on_changing)
+            _undo = moto_iam.iam_watch_roles(_on_created, _on_changing)
         _histories.append(history)
     return history
 
@@ -127,7 +127,7 @@ def _on_changing(account_id: str, role_arn: str) -> None:
 def role_documents(account_id: str, role_arn: str) -> Documents | None:
     """The role's policy documents as Lambda's checks see them now (IAM's own without an
     installed history); None if the role does not exist (yet, for Lambda)."""
-    current = moto_glue.iam_role_policy_documents(account_id, role_arn)
+    current = moto_iam.iam_role_policy_documents(account_id, role_arn)
     history = active()
     return current if history is None else history.documents_seen(account_id, role_arn, current)
 

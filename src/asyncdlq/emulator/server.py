@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any, Callable
 
 from .. import __version__
-from . import iam_propagation, moto_sqs_profile, moto_triggers
+from . import caller_iam, iam_propagation, moto_sqs_profile, moto_triggers
 from .error_boundary import AwsErrorBoundary
 from .http import KeepAliveWSGIServer
 from .instance import DEFAULT_ASYNC_PAYLOAD_LIMIT, Emulator, EmulatorConfig
@@ -98,6 +98,8 @@ class EmulatorServer:
         event_log_bytes: int | None = None,
         adopt_orphans: bool = False,
         profile: EmulatorProfile = PLAIN,
+        enforce_caller_iam: bool = False,
+        caller_iam_act_as: str | None = None,
     ) -> None:
         cors_origins = [normalize_origin(o) for o in cors_origins]  # refused before binding
         # Bind first so port 0 resolves to the real port the functions must call back to.
@@ -136,6 +138,10 @@ class EmulatorServer:
         # FilterLogEvents beyond the profile's rate answers ThrottlingException (logs_throttle.py).
         app = FilterLogEventsThrottle(EmulatorApp(self.emulator), profile.filter_log_events_tps)
         self._http.app = RequestGuard(AwsErrorBoundary(app), self.policy)
+        # Each signed request authorized against its caller's IAM policies (caller_iam.py).
+        self.caller_iam = (
+            caller_iam.install(self, caller_iam_act_as) if enforce_caller_iam else None
+        )
         self._thread: threading.Thread | None = None
         self._served = False
 
