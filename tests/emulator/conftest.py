@@ -7,10 +7,15 @@ import io
 import textwrap
 import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
+
+from asyncdlq.emulator.profile import EmulatorProfile
+from asyncdlq.emulator.server import EmulatorServer
 
 # 1/100: a retry delay of 60 s becomes 0.6 s, the minimum event age of 60 s becomes 0.6 s.
 TIME_SCALE = 0.01
@@ -83,3 +88,15 @@ def wait_active(lam: Any, name: str, timeout_s: float = 15) -> None:
         if time.time() > deadline:
             raise AssertionError(f"{name} still Pending after {timeout_s}s")
         time.sleep(0.005)
+
+
+@contextmanager
+def profiled_emulator(
+    profile: EmulatorProfile, time_scale: float
+) -> Iterator[tuple[Aws, EmulatorServer]]:
+    """An emulator of its own with ``profile`` (the session's is plain), stopped after the block."""
+    server = EmulatorServer("127.0.0.1", 0, time_scale=time_scale, profile=profile).start()
+    try:
+        yield Aws(server.endpoint_url), server
+    finally:
+        server.stop()

@@ -16,9 +16,8 @@ from botocore.exceptions import ClientError
 
 from asyncdlq.emulator import iam_propagation, permissions
 from asyncdlq.emulator.profile import AWS, PLAIN, EmulatorProfile, parse_profile
-from asyncdlq.emulator.server import EmulatorServer
 
-from .conftest import Aws, wait_active, zip_source
+from .conftest import Aws, profiled_emulator, wait_active, zip_source
 
 TIME_SCALE = 0.01
 WINDOW_S = 80 * TIME_SCALE  # iam_propagation_s=80: 0.8 s here
@@ -40,11 +39,8 @@ DLQ_DENIED = "The provided execution role does not have permissions to call Send
 
 @contextmanager
 def profiled(profile: EmulatorProfile) -> Iterator[Aws]:
-    server = EmulatorServer("127.0.0.1", 0, time_scale=TIME_SCALE, profile=profile).start()
-    try:
-        yield Aws(server.endpoint_url)
-    finally:
-        server.stop()
+    with profiled_emulator(profile, TIME_SCALE) as (aws, _):
+        yield aws
 
 
 @pytest.fixture

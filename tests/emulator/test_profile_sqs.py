@@ -14,20 +14,16 @@ from botocore.exceptions import ClientError
 
 from asyncdlq.emulator import moto_sqs, moto_sqs_profile
 from asyncdlq.emulator.profile import AWS, PLAIN, EmulatorProfile, parse_profile
-from asyncdlq.emulator.server import EmulatorServer
 
-from .conftest import Aws
+from .conftest import Aws, profiled_emulator
 
 TIME_SCALE = 0.01  # 60 s of name reuse: 0.6 s
 
 
 @contextmanager
 def profiled(profile: EmulatorProfile) -> Iterator[Aws]:
-    server = EmulatorServer("127.0.0.1", 0, time_scale=TIME_SCALE, profile=profile).start()
-    try:
-        yield Aws(server.endpoint_url)
-    finally:
-        server.stop()
+    with profiled_emulator(profile, TIME_SCALE) as (aws, _):
+        yield aws
 
 
 def _queue(sqs: object, **attributes: str) -> str:

@@ -19,7 +19,7 @@ from asyncdlq.emulator.profile import AWS, PLAIN, EmulatorProfile, parse_profile
 from asyncdlq.emulator.retry_lateness import RetryLateness
 from asyncdlq.emulator.server import EmulatorServer
 
-from .conftest import FAILING, Aws, wait_active, zip_source
+from .conftest import FAILING, Aws, profiled_emulator, wait_active, zip_source
 
 TIME_SCALE = 0.01
 TRUST = {
@@ -54,11 +54,8 @@ def aws_with(switches: str) -> EmulatorProfile:
 def profiled(
     profile: EmulatorProfile, time_scale: float = TIME_SCALE
 ) -> Iterator[tuple[Aws, EmulatorServer]]:
-    server = EmulatorServer("127.0.0.1", 0, time_scale=time_scale, profile=profile).start()
-    try:
-        yield Aws(server.endpoint_url), server
-    finally:
-        server.stop()
+    with profiled_emulator(profile, time_scale) as running:
+        yield running
 
 
 def create_function(aws: Aws, source: str = SUCCEEDING, wait: bool = True, **extra: Any) -> str:
