@@ -64,18 +64,23 @@ env: install
 demo: package
 	@$(BIN)/asyncdlq demo
 
+# Every directory terraform runs in; each commits its .terraform.lock.hcl.
+STACK_DIRS := . examples/*/ examples/harness/stack/ tests/stacks/seed/ tests/harness/stacks/interruptible/
+
 # ruff; terraform fmt; the README tables are current; checkov (own venv, offline, skips inline
-# only); terraform validate of the module and of each example. TF_BINARY=tofu lints with OpenTofu.
+# only); terraform validate of the module and of each stack, whose committed lock must match its
+# versions.tf (-lockfile=readonly). TF_BINARY=tofu lints with OpenTofu.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(TF) fmt -check -recursive
 	$(BIN)/python scripts/tf_docs.py --check
 	PYTHON=$(PYTHON) scripts/checkov.sh
-	@set -e; for dir in . examples/*/ examples/harness/stack/; do \
+	@set -e; for dir in $(STACK_DIRS); do \
 	  dir=$${dir%/}; ls $$dir/*.tf >/dev/null 2>&1 || continue; echo "validate $$dir"; \
-	  $(TF) -chdir=$$dir init -backend=false -input=false >/dev/null || \
-	    { echo "terraform init failed in $$dir" >&2; $(TF) -chdir=$$dir init -backend=false -input=false; exit 1; }; \
+	  $(TF) -chdir=$$dir init -backend=false -input=false -lockfile=readonly >/dev/null || \
+	    { echo "terraform init failed in $$dir (a stale .terraform.lock.hcl? docs/module.md, Provider versions and lock files)" >&2; \
+	      $(TF) -chdir=$$dir init -backend=false -input=false -lockfile=readonly; exit 1; }; \
 	  $(TF) -chdir=$$dir validate; \
 	done
 

@@ -6,9 +6,9 @@ terraform {
   required_providers {
     aws = {
       source = "hashicorp/aws"
-      # 5.x is what the offline build machines mirror; 6.x keeps every argument used here.
-      # (logging_config needs a 5.x from late 2023 on; the mirror has 5.100.0.)
-      version = ">= 5.0, < 7.0"
+      # 5.32.0 added logging_config and python3.12. Tested on 5.100.0 (what every stack's
+      # committed lock pins); 6.x reviewed, not run (docs/module.md, Provider versions and locks).
+      version = ">= 5.32, < 7.0"
     }
   }
 }
