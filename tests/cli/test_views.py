@@ -95,6 +95,49 @@ def test_invoke_wait_follows_attempts_to_the_dead_letter(run, deploy) -> None:
     assert f"request id: {request_id}" in text and 'body: {"key1": "value1"}' in text
 
 
+class _FirstShortPollsMiss:
+    """An SQS behaviour of the emulator (moto_sqs.SqsBehaviour): the first short polls miss."""
+
+    def __init__(self, misses: int) -> None:
+        self.left = misses
+        self.missed_at: list[float] = []
+
+    def before_create(self, backend: Any, name: str) -> None:
+        pass
+
+    def after_delete(self, backend: Any, name: str) -> None:
+        pass
+
+    def short_poll_misses(self) -> bool:
+        self.left -= 1
+        if self.left >= 0:
+            self.missed_at.append(time.time())
+        return self.left >= 0
+
+
+def test_invoke_wait_finds_the_dead_letter_though_short_polls_miss(run, deploy, aws) -> None:
+    # Each pass short-polls (a long poll would cost a second per empty queue per pass); a poll
+    # that misses what waits costs a pass, as on AWS, where repeated short polls reach every
+    # server (docs/aws-behaviour.md, SQS short and long polling).
+    from asyncdlq.emulator import moto_sqs
+
+    fn = deploy(FAILING, retries=0)
+    behaviour = _FirstShortPollsMiss(misses=10)
+    moto_sqs.add_behaviour(behaviour)
+    try:
+        code, out, _ = run("invoke", "--function", fn.name, "--wait", "--timeout", "30")
+    finally:
+        moto_sqs.remove_behaviour(behaviour)
+    assert code == 0, out
+    assert "outcome: dead letter" in out and 'body: {"key1": "value1"}' in out
+    # Some poll missed while the dead letter was already waiting (else this proved nothing).
+    waiting = aws.client("sqs").receive_message(
+        QueueUrl=fn.queue_url, WaitTimeSeconds=1, AttributeNames=["SentTimestamp"]
+    )["Messages"]
+    sent_s = int(waiting[0]["Attributes"]["SentTimestamp"]) / 1000
+    assert behaviour.missed_at and max(behaviour.missed_at) > sent_s, (sent_s, behaviour.missed_at)
+
+
 def test_invoke_wait_on_success(run, deploy) -> None:
     fn = deploy(SUCCEEDING, retries=0)
     code, out, _ = run("invoke", "--function", fn.name, "--payload", '{"key1": "hi"}', "--wait")

@@ -21,7 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from .. import progress
 from ..client.invoker import InvokeError, invoke_async
 from ..client.logs import AttemptLog, LogReader, log_group_of
-from ..client.messages import MessageReader, ReceivedMessage
+from ..client.messages import PEEK_WAIT_S, MessageReader, ReceivedMessage
 from ..client.timeline import AttemptWatcher, Timeline, clock, spacing_verdict
 from ..target import TargetError
 from ..terraform_env import TerraformConfigError
@@ -41,9 +41,13 @@ class _Stop(Exception):
     """A --timeout ran out while following."""
 
 
-def _find(reader: MessageReader, queues: list[str], request_id: str) -> ReceivedMessage | None:
+def _find(
+    reader: MessageReader, queues: list[str], request_id: str, *, again: bool = False
+) -> ReceivedMessage | None:
+    """The message of ``request_id`` in any of ``queues``; ``again``: the caller looks again on
+    its next pass, so a short poll that misses costs a pass, not a wrong answer."""
     for url in queues:
-        for message in reader.peek(url, max_messages=100):
+        for message in reader.peek(url, max_messages=100, wait_s=0 if again else PEEK_WAIT_S):
             if message.request_id == request_id:
                 return message
     return None
@@ -100,7 +104,7 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     with progress.Wait(f"the outcome of {invocation.request_id}", timeout_s) as wait:
         while True:
             attempts = watcher.poll()
-            message = _find(peeker, every_queue, invocation.request_id)
+            message = _find(peeker, every_queue, invocation.request_id, again=True)
             if message is not None or _settled(attempts, limit, queues):
                 break
             wait.update(f"{len(attempts)} attempt(s) so far")

@@ -340,13 +340,17 @@ class MessageReader:
             wait.close()
         return Match(found.matched, found.duplicates, by_event=matching is not None)
 
-    def peek(self, queue_url: str, max_messages: int = 10) -> list[ReceivedMessage]:
+    def peek(
+        self, queue_url: str, max_messages: int = 10, *, wait_s: int = PEEK_WAIT_S
+    ) -> list[ReceivedMessage]:
         """Up to ``max_messages`` messages now in the queue, left there and visible.
 
-        Every receive long-polls PEEK_WAIT_S (never a short poll, which may miss messages), so
-        an empty queue costs that long; what was received is made visible again at the end."""
+        Every receive long-polls ``wait_s`` (PEEK_WAIT_S), so an empty queue costs that long;
+        what was received is made visible again at the end. ``wait_s=0`` short-polls, which may
+        miss messages: only for a loop that peeks again on its next pass and would otherwise
+        spend a second per empty queue on every pass."""
         return self._sweep(
-            queue_url, PEEK_WAIT_S, lambda _: False, limit=max_messages, later_wait_s=PEEK_WAIT_S
+            queue_url, wait_s, lambda _: False, limit=max_messages, later_wait_s=wait_s
         )
 
     def _round(
