@@ -1,6 +1,6 @@
 """Reading logs as AWS needs it: throttled FilterLogEvents (docs/aws-behaviour.md, CloudWatch Logs
 read quotas) is retried and never fails a wait; a client clock ahead of the service's does not hide
-an invocation's attempts (the per-target lookback of asyncdlq.aws.timing).
+an invocation's attempts (the one lookback of asyncdlq.aws.timing, LOG_LOOKBACK_MS).
 
 Throttles come from botocore's Stubber (the SDK's own tool for error answers) and, where the
 session's emulator throttles (the ``aws`` profile), from the emulator itself.
@@ -196,7 +196,5 @@ def test_a_client_clock_ten_seconds_ahead_still_finds_attempt_one(aws, deploy, a
 
     (attempt,) = logs.attempts(ahead, count=1, timeout_s=10)
     assert attempt.start_ms < ahead.invoked_at * 1000 - 9000
-    timeline = build_timeline(
-        logs.reader, f"/aws/lambda/{fn.name}", ahead, lookback_ms=deadlines.log_lookback_ms
-    )
+    timeline = build_timeline(logs.reader, f"/aws/lambda/{fn.name}", ahead)
     assert [a.start_ms for a in timeline.attempts] == [attempt.start_ms]

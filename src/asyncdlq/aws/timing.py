@@ -85,15 +85,22 @@ TIGHT_SPACING = SpacingTolerance(
 DOCUMENTED_SPACING = SpacingTolerance(early_fraction=0.02, early_slack_s=0.1, late_factor=None)
 
 
+# Log events stamped this long before our clock's invoke time still belong to the invocation, on
+# every target: a client clock ahead of the service's must not filter attempt 1's START line out.
+LOG_LOOKBACK_MS = 60_000
+
+
+def log_events_since_ms(invoked_at: float) -> int:
+    """The earliest timestamp (ms) an invocation's log events may carry, from our invoke time."""
+    return int(invoked_at * 1000) - LOG_LOOKBACK_MS
+
+
 @dataclass(frozen=True)
 class TargetTiming:
     """The harness's timing for one kind of target."""
 
     name: str
     spacing: SpacingTolerance
-    # Log events stamped this long before our clock's invoke time still belong to the invocation:
-    # a client clock ahead of the service's must not filter attempt 1's START line out.
-    log_lookback_s: float
     # Seconds between two reads of a log group while waiting. FilterLogEvents is limited to 5
     # TPS per account and region (docs/aws-behaviour.md, CloudWatch Logs read quotas), shared by
     # every xdist worker.
@@ -102,22 +109,16 @@ class TargetTiming:
     # poll (the wait goes on): docs/aws-behaviour.md, CloudWatch Logs read quotas.
     throttle_waits_s: tuple[float, ...]
 
-    @property
-    def log_lookback_ms(self) -> int:
-        return int(self.log_lookback_s * 1000)
-
 
 PLAIN = TargetTiming(
     name="plain emulator",
     spacing=TIGHT_SPACING,
-    log_lookback_s=60.0,
     log_poll_s=1.0,
     throttle_waits_s=(0.5, 1.0, 2.0),
 )
 AWS_LIKE = TargetTiming(
     name="aws-like",
     spacing=DOCUMENTED_SPACING,
-    log_lookback_s=60.0,
     log_poll_s=2.0,
     throttle_waits_s=(1.0, 2.0, 4.0, 8.0),
 )

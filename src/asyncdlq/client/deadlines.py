@@ -7,8 +7,8 @@ emulator runs the same schedule compressed by its time scale.
 
 ``on_aws`` says where the run goes (real seconds of AWS's pipeline); ``aws_like`` how kind the
 target is: true on AWS and on an emulator with the ``aws`` profile, whose retries come late,
-whose log reads throttle and whose clock differs. It picks the spacing check's bounds, the log
-lookback and how often logs are polled (``kind``: ``timing.target_timing``).
+whose log reads throttle and whose clock differs. It picks the spacing check's bounds and how
+often logs are polled (``kind``: ``timing.target_timing``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class Deadlines:
 
     @property
     def kind(self) -> timing.TargetTiming:
-        """The tolerances, lookback and poll interval of this kind of target."""
+        """The tolerances and log polling of this kind of target."""
         return timing.target_timing(aws_like=self.on_aws or self.aws_like)
 
     def retry_delays(self, retries: int = timing.DEFAULT_RETRY_ATTEMPTS) -> list[float]:
@@ -77,8 +77,3 @@ class Deadlines:
     def log_poll(self) -> float:
         """Seconds between two reads of a log group while waiting (FilterLogEvents' quota)."""
         return self.kind.log_poll_s
-
-    @property
-    def log_lookback_ms(self) -> int:
-        """How far before the invoke (by our clock) an invocation's log events may be stamped."""
-        return self.kind.log_lookback_ms

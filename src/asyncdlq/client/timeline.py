@@ -17,7 +17,13 @@ from typing import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..aws.timing import MAX_ATTEMPTS, RETRY_DELAYS_S, retry_delay_s, target_timing
+from ..aws.timing import (
+    MAX_ATTEMPTS,
+    RETRY_DELAYS_S,
+    log_events_since_ms,
+    retry_delay_s,
+    target_timing,
+)
 from ..progress import say
 from .clients import queue_name_of
 from .invoker import Invocation
@@ -133,14 +139,9 @@ def build_timeline(
     log_group: str,
     invocation: Invocation,
     message: ReceivedMessage | None = None,
-    *,
-    lookback_ms: int = target_timing(aws_like=True).log_lookback_ms,
 ) -> Timeline:
-    """The invocation's attempts as logged so far, and ``message`` if it already arrived.
-
-    ``lookback_ms``: log events stamped that long before ``invoked_at`` (our clock) still count
-    (the target's ``TargetTiming.log_lookback_ms``; the widest by default)."""
-    since = int(invocation.invoked_at * 1000) - lookback_ms
+    """The invocation's attempts as logged so far, and ``message`` if it already arrived."""
+    since = log_events_since_ms(invocation.invoked_at)
     attempts = log_reader.attempts(log_group, invocation.request_id, start_ms=since)
     return Timeline(
         invocation.function_name,

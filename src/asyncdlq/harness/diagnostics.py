@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Callable
 
-from ..aws.timing import target_timing
+from ..aws.timing import log_events_since_ms
 from ..client.invoker import Invocation
 from ..client.logs import LogReader, log_group_of
 from ..client.messages import MessageReader, ReceivedMessage
@@ -63,7 +63,6 @@ class _Report:
     ) -> None:
         self.clients = clients
         self.aws_like = aws_like
-        self.lookback_ms = target_timing(aws_like=aws_like).log_lookback_ms
         self.reader = log_reader or LogReader(clients.logs)
         self.messages = MessageReader(clients.sqs, progress=lambda _: None)
         self.max_messages = max_messages
@@ -99,9 +98,7 @@ class _Report:
             parts.append(f"(could not read the configuration of {name}: {_error(exc)}; {group})")
         try:
             message = self.message_for(invocation.request_id)
-            timeline = build_timeline(
-                self.reader, group, invocation, message, lookback_ms=self.lookback_ms
-            )
+            timeline = build_timeline(self.reader, group, invocation, message)
         except Exception as exc:
             parts.append(f"(could not read the attempts in {group}: {_error(exc)})")
             return "\n".join(parts)
@@ -151,7 +148,7 @@ def _guarded_id(report: _Report, triggered: Triggered) -> str | None:
             return message.request_id
     try:
         group = report.log_group(triggered.function_name)
-        since = int(triggered.invoked_at * 1000) - report.lookback_ms
+        since = log_events_since_ms(triggered.invoked_at)
         return request_id_in_logs(report.reader, group, triggered, start_ms=since)
     except Exception:  # unreadable: the section says the id is unknown
         return None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Union
 from botocore.exceptions import ClientError
 
 from .. import progress
+from ..aws.timing import log_events_since_ms
 from ..client.invoker import Invocation, Payload, invoke_async
 from ..client.logs import AttemptLog, LogReader, LogsThrottled, log_group_of
 from ..client.messages import Match, MessageReader, ReceivedMessage
@@ -251,15 +252,12 @@ class _Narrator:
         self._reader = reader
         self._group = facts.log_group(handle.function_name)
         self._handle, self._retries, self._scale = handle, retries, deadlines.time_scale
-        self._lookback_ms = deadlines.log_lookback_ms
         self._watcher: AttemptWatcher | None = None
 
     def poll(self) -> None:
         if self._watcher is None:
             try:
-                request_id = _known_request_id(
-                    self._reader, self._group, self._handle, self._lookback_ms
-                )
+                request_id = _known_request_id(self._reader, self._group, self._handle)
             except LogsThrottled:
                 return  # the next tick asks again
             if request_id is None:
@@ -270,7 +268,7 @@ class _Narrator:
                 request_id,
                 self._scale,
                 max_attempts=self._retries + 1,
-                start_ms=_since_ms(self._handle, self._lookback_ms),
+                start_ms=log_events_since_ms(self._handle.invoked_at),
             )
         self._watcher.poll()
 
@@ -279,21 +277,13 @@ def _log_reader(clients: Clients, deadlines: Deadlines) -> LogReader:
     return LogReader(clients.logs, throttle_waits_s=deadlines.kind.throttle_waits_s)
 
 
-def _since_ms(handle: Handle, lookback_ms: int) -> int:
-    """Where an invocation's log events start at the earliest: the invoke by our clock, less the
-    target's lookback (a client clock ahead of the service's must not hide attempt 1)."""
-    return int(handle.invoked_at * 1000) - lookback_ms
-
-
-def _known_request_id(
-    reader: LogReader, group: str, handle: Handle, lookback_ms: int
-) -> str | None:
+def _known_request_id(reader: LogReader, group: str, handle: Handle) -> str | None:
     """The handle's request id now: an Invocation's, or what a Triggered has learnt (from its
     dead letter or the attempt that logged its source id)."""
     if not isinstance(handle, Triggered):
         return handle.request_id
     if handle.request_id is None:
-        since = _since_ms(handle, lookback_ms)
+        since = log_events_since_ms(handle.invoked_at)
         handle.request_id = request_id_in_logs(reader, group, handle, start_ms=since)
     return handle.request_id
 
@@ -305,7 +295,6 @@ class Logs:
     def __init__(self, clients: Clients, deadlines: Deadlines, facts: FunctionFacts) -> None:
         self.reader = _log_reader(clients, deadlines)
         self._deadlines, self._facts = deadlines, facts
-        self._lookback_ms = deadlines.log_lookback_ms
 
     def request_id(self, handle: Handle, *, timeout_s: float | None = None) -> str:
         """The handle's request id, waiting for a Triggered's first attempt to log it."""
@@ -316,7 +305,7 @@ class Logs:
         deadline = time.monotonic() + wait_s
         while True:
             try:
-                found = _known_request_id(self.reader, group, handle, self._lookback_ms)
+                found = _known_request_id(self.reader, group, handle)
             except LogsThrottled:
                 found = None  # a throttle is no answer: poll again until the deadline
             if found is not None:
@@ -338,7 +327,7 @@ class Logs:
         seconds after they are written); raises TimeoutError with what was seen."""
         group = self._facts.log_group(invocation.function_name)
         request_id = self.request_id(invocation, timeout_s=timeout_s)
-        since = _since_ms(invocation, self._lookback_ms)
+        since = log_events_since_ms(invocation.invoked_at)
         deadline = time.monotonic() + (timeout_s or self._deadlines.logs)
         seen: list[AttemptLog] = []
         while True:
@@ -367,7 +356,7 @@ class Logs:
         """The function's log lines that contain the trigger's source id, now (for "the
         function never ran": a refused delivery logs nothing)."""
         group = self._facts.log_group(triggered.function_name)
-        since = _since_ms(triggered, self._lookback_ms)
+        since = log_events_since_ms(triggered.invoked_at)
         return lines_mentioning(self.reader, group, triggered, start_ms=since)
 
 
@@ -396,13 +385,7 @@ class Timelines:
             self._logs.attempts(invocation, count=attempts)
         group = self._facts.log_group(invocation.function_name)
         known = as_invocation(invocation, self._logs.request_id(invocation))
-        return build_timeline(
-            self._logs.reader,
-            group,
-            known,
-            message,
-            lookback_ms=self._deadlines.log_lookback_ms,
-        )
+        return build_timeline(self._logs.reader, group, known, message)
 
     def assert_retry_spacing(self, timeline: Timeline, *, attempts: int | None = None) -> None:
         """Retries started ~60 s and ~120 s after the attempt before ended (scaled on the
