@@ -17,7 +17,7 @@ from asyncdlq.cli import main as cli_main
 from asyncdlq.cli import views as cli_views
 from asyncdlq.client.messages import MessageReader
 from asyncdlq.target import Target
-from tests.emulator.conftest import FAILING, SUCCEEDING
+from tests.emulator.conftest import FAILING, SUCCEEDING, ShortPollsMiss
 
 Run = Callable[..., "tuple[int, str, str]"]
 
@@ -95,26 +95,6 @@ def test_invoke_wait_follows_attempts_to_the_dead_letter(run, deploy) -> None:
     assert f"request id: {request_id}" in text and 'body: {"key1": "value1"}' in text
 
 
-class _FirstShortPollsMiss:
-    """An SQS behaviour of the emulator (moto_sqs.SqsBehaviour): the first short polls miss."""
-
-    def __init__(self, misses: int) -> None:
-        self.left = misses
-        self.missed_at: list[float] = []
-
-    def before_create(self, backend: Any, name: str) -> None:
-        pass
-
-    def after_delete(self, backend: Any, name: str) -> None:
-        pass
-
-    def short_poll_misses(self) -> bool:
-        self.left -= 1
-        if self.left >= 0:
-            self.missed_at.append(time.time())
-        return self.left >= 0
-
-
 def test_invoke_wait_finds_the_dead_letter_though_short_polls_miss(run, deploy, aws) -> None:
     # Each pass short-polls (a long poll would cost a second per empty queue per pass); a poll
     # that misses what waits costs a pass, as on AWS, where repeated short polls reach every
@@ -122,7 +102,7 @@ def test_invoke_wait_finds_the_dead_letter_though_short_polls_miss(run, deploy, 
     from asyncdlq.emulator import moto_sqs
 
     fn = deploy(FAILING, retries=0)
-    behaviour = _FirstShortPollsMiss(misses=10)
+    behaviour = ShortPollsMiss(misses=10)
     moto_sqs.add_behaviour(behaviour)
     try:
         code, out, _ = run("invoke", "--function", fn.name, "--wait", "--timeout", "30")

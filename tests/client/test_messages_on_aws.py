@@ -14,7 +14,7 @@ from botocore.stub import ANY, Stubber
 from asyncdlq.client import messages
 from asyncdlq.client.invoker import invoke_async
 from asyncdlq.client.messages import Match, MessageReader, ReceivedMessage
-from tests.emulator.conftest import FAILING
+from tests.emulator.conftest import FAILING, ShortPollsMiss
 
 URL = "https://sqs.us-east-1.amazonaws.com/123456789012/q"
 
@@ -64,19 +64,6 @@ def test_peek_long_polls_every_receive_and_leaves_the_messages_visible() -> None
     assert [m.request_id for m in peeked] == ["r1"]
 
 
-class _ShortPollsMiss:
-    """An SQS behaviour of the emulator (moto_sqs.SqsBehaviour): every short poll misses."""
-
-    def before_create(self, backend: Any, name: str) -> None:
-        pass
-
-    def after_delete(self, backend: Any, name: str) -> None:
-        pass
-
-    def short_poll_misses(self) -> bool:
-        return True
-
-
 def test_peek_finds_messages_where_every_short_poll_misses(aws) -> None:
     from asyncdlq.emulator import moto_sqs
 
@@ -86,7 +73,7 @@ def test_peek_finds_messages_where_every_short_poll_misses(aws) -> None:
     url = sqs.create_queue(QueueName=f"peek-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     for i in range(3):
         sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")
-    behaviour = _ShortPollsMiss()
+    behaviour = ShortPollsMiss()
     moto_sqs.add_behaviour(behaviour)
     try:
         assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages") is None

@@ -90,9 +90,45 @@ def wait_active(lam: Any, name: str, timeout_s: float = 15) -> None:
         time.sleep(0.005)
 
 
+class ShortPollsMiss:
+    """An SQS behaviour of the emulator (moto_sqs.SqsBehaviour, installed with
+    moto_sqs.add_behaviour): the first ``misses`` short polls find nothing, every one if None."""
+
+    def __init__(self, misses: int | None = None) -> None:
+        self.left = misses
+        self.missed_at: list[float] = []  # time.time() of each miss
+
+    def before_create(self, backend: Any, name: str) -> None:
+        pass
+
+    def after_delete(self, backend: Any, name: str) -> None:
+        pass
+
+    def short_poll_misses(self) -> bool:
+        if self.left is not None:
+            if self.left <= 0:
+                return False
+            self.left -= 1
+        self.missed_at.append(time.time())
+        return True
+
+
+# The execution role's trust policy: Lambda may assume it.
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
 @contextmanager
 def profiled_emulator(
-    profile: EmulatorProfile, time_scale: float
+    profile: EmulatorProfile, time_scale: float = TIME_SCALE
 ) -> Iterator[tuple[Aws, EmulatorServer]]:
     """An emulator of its own with ``profile`` (the session's is plain), stopped after the block."""
     server = EmulatorServer("127.0.0.1", 0, time_scale=time_scale, profile=profile).start()

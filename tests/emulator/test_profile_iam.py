@@ -8,44 +8,26 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from asyncdlq.emulator import iam_propagation, permissions
-from asyncdlq.emulator.profile import AWS, PLAIN, EmulatorProfile, parse_profile
+from asyncdlq.emulator.profile import AWS, PLAIN, parse_profile
 
-from .conftest import Aws, profiled_emulator, wait_active, zip_source
+from .conftest import LAMBDA_TRUST, TIME_SCALE, Aws, profiled_emulator, wait_active, zip_source
 
-TIME_SCALE = 0.01
 WINDOW_S = 80 * TIME_SCALE  # iam_propagation_s=80: 0.8 s here
 ACCOUNT = "123456789012"
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 # AWS's texts (docs/aws-behaviour.md, The aws emulator profile: SQS and IAM).
 NOT_ASSUMABLE = "The role defined for the function cannot be assumed by Lambda."
 DLQ_DENIED = "The provided execution role does not have permissions to call SendMessage on SQS"
 
 
-@contextmanager
-def profiled(profile: EmulatorProfile) -> Iterator[Aws]:
-    with profiled_emulator(profile, TIME_SCALE) as (aws, _):
-        yield aws
-
-
 @pytest.fixture
 def slow_iam() -> Iterator[Aws]:
-    with profiled(parse_profile("aws:iam_propagation_s=80")) as aws:
+    with profiled_emulator(parse_profile("aws:iam_propagation_s=80")) as (aws, _):
         yield aws
 
 
@@ -56,7 +38,9 @@ def _settle(since: float) -> None:
 def _role(iam: Any) -> str:
     name = f"role-{uuid.uuid4().hex[:8]}"
     return str(
-        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"][
+            "Arn"
+        ]
     )
 
 
@@ -203,7 +187,7 @@ def test_uninstalling_puts_moto_back() -> None:
     from moto.iam.models import IAMBackend
 
     before = IAMBackend.__dict__["put_role_policy"]
-    with profiled(parse_profile("aws:iam_propagation_s=80")):
+    with profiled_emulator(parse_profile("aws:iam_propagation_s=80")):
         assert IAMBackend.__dict__["put_role_policy"] is not before
     assert IAMBackend.__dict__["put_role_policy"] is before
     assert iam_propagation.active() is None

@@ -19,8 +19,8 @@ from asyncdlq.emulator.logs_throttle import TokenBuckets
 from asyncdlq.emulator.logs_visibility import LogWriter
 from asyncdlq.emulator.profile import PLAIN
 
-from .conftest import Aws
-from .test_profile_timing import aws_with, create_function, profiled
+from .conftest import Aws, profiled_emulator
+from .test_profile_timing import aws_with, create_function
 
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
 
@@ -50,7 +50,7 @@ def wait_start_line(aws: Aws, name: str, request_id: str, timeout_s: float) -> d
 
 def test_log_events_become_readable_only_after_the_delay() -> None:
     # 200 AWS seconds at 1/100: two seconds.
-    with profiled(aws_with("log_visibility_delay_s=200")) as (aws, _):
+    with profiled_emulator(aws_with("log_visibility_delay_s=200")) as (aws, _):
         name = create_function(aws)
         logs = aws.client("logs")
         group = f"/aws/lambda/{name}"
@@ -75,7 +75,7 @@ def test_log_events_become_readable_only_after_the_delay() -> None:
 
 
 def test_log_events_are_readable_at_once_in_the_plain_profile() -> None:
-    with profiled(PLAIN) as (aws, _):
+    with profiled_emulator(PLAIN) as (aws, _):
         name = create_function(aws)
         request_id = invoke_sync(aws, name)
         wait_start_line(aws, name, request_id, timeout_s=0.5)
@@ -112,7 +112,7 @@ def start_line_offset(profile_switches: str | None) -> tuple[float, float]:
     """(the START line's timestamp minus the client's time before the invoke, how long the
     invoke took): the line was written within that window."""
     profile = PLAIN if profile_switches is None else aws_with(profile_switches)
-    with profiled(profile) as (aws, _):
+    with profiled_emulator(profile) as (aws, _):
         name = create_function(aws)
         before = time.time()
         request_id = invoke_sync(aws, name)
@@ -167,7 +167,7 @@ def _throttled(results: list[Any]) -> list[Any]:
 
 
 def test_filter_log_events_beyond_its_rate_answers_throttling_exception() -> None:
-    with profiled(aws_with("filter_log_events_tps=5")) as (aws, _):
+    with profiled_emulator(aws_with("filter_log_events_tps=5")) as (aws, _):
         group = f"/test/{uuid.uuid4().hex[:8]}"
         aws.client("logs").create_log_group(logGroupName=group)
         results = _filter_calls(aws, group, 12)
@@ -191,7 +191,7 @@ def test_filter_log_events_beyond_its_rate_answers_throttling_exception() -> Non
 
 
 def test_filter_log_events_is_not_throttled_in_the_plain_profile() -> None:
-    with profiled(PLAIN) as (aws, _):
+    with profiled_emulator(PLAIN) as (aws, _):
         group = f"/test/{uuid.uuid4().hex[:8]}"
         aws.client("logs").create_log_group(logGroupName=group)
         assert not _throttled(_filter_calls(aws, group, 30))

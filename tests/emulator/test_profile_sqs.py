@@ -6,24 +6,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from botocore.exceptions import ClientError
 
 from asyncdlq.emulator import moto_sqs, moto_sqs_profile
-from asyncdlq.emulator.profile import AWS, PLAIN, EmulatorProfile, parse_profile
+from asyncdlq.emulator.profile import AWS, PLAIN, parse_profile
 
-from .conftest import Aws, profiled_emulator
-
-TIME_SCALE = 0.01  # 60 s of name reuse: 0.6 s
-
-
-@contextmanager
-def profiled(profile: EmulatorProfile) -> Iterator[Aws]:
-    with profiled_emulator(profile, TIME_SCALE) as (aws, _):
-        yield aws
+from .conftest import TIME_SCALE, Aws, profiled_emulator
 
 
 def _queue(sqs: object, **attributes: str) -> str:
@@ -50,7 +40,7 @@ def test_the_aws_defaults_are_the_documented_ones() -> None:
 
 
 def test_short_polls_sometimes_find_nothing_while_a_message_waits() -> None:
-    with profiled(parse_profile("aws:short_poll_miss_rate=0.5,seed=7")) as aws:
+    with profiled_emulator(parse_profile("aws:short_poll_miss_rate=0.5,seed=7")) as (aws, _):
         sqs = aws.client("sqs")
         url = _queue(sqs)
         sqs.send_message(QueueUrl=url, MessageBody="waiting")
@@ -63,7 +53,7 @@ def test_short_polls_sometimes_find_nothing_while_a_message_waits() -> None:
 
 
 def test_long_polls_find_what_waits() -> None:
-    with profiled(parse_profile("aws:short_poll_miss_rate=1")) as aws:
+    with profiled_emulator(parse_profile("aws:short_poll_miss_rate=1")) as (aws, _):
         sqs = aws.client("sqs")
         url = _queue(sqs)
         sqs.send_message(QueueUrl=url, MessageBody="waiting")
@@ -94,7 +84,7 @@ def test_the_misses_follow_the_seed() -> None:
 
 
 def test_a_deleted_queues_name_is_held_for_the_scaled_60_seconds() -> None:
-    with profiled(AWS) as aws:
+    with profiled_emulator(AWS) as (aws, _):
         sqs = aws.client("sqs")
         name = f"q-{uuid.uuid4().hex[:8]}"
         url = sqs.create_queue(QueueName=name)["QueueUrl"]
@@ -120,7 +110,7 @@ def test_a_deleted_queues_name_is_held_for_the_scaled_60_seconds() -> None:
 
 
 def test_creating_an_existing_queue_again_is_not_held() -> None:
-    with profiled(AWS) as aws:
+    with profiled_emulator(AWS) as (aws, _):
         sqs = aws.client("sqs")
         name = f"q-{uuid.uuid4().hex[:8]}"
         first = sqs.create_queue(QueueName=name)["QueueUrl"]
@@ -135,13 +125,13 @@ def test_a_plain_emulator_reuses_names_at_once(aws: Aws) -> None:
 
 
 def test_uninstalling_leaves_moto_kind_again() -> None:
-    with profiled(parse_profile("aws:short_poll_miss_rate=1")):
+    with profiled_emulator(parse_profile("aws:short_poll_miss_rate=1")):
         assert moto_sqs._behaviour() is not None
     assert moto_sqs._behaviour() is None
 
 
 def test_a_fifo_queue_short_poll_misses_too() -> None:
-    with profiled(parse_profile("aws:short_poll_miss_rate=1")) as aws:
+    with profiled_emulator(parse_profile("aws:short_poll_miss_rate=1")) as (aws, _):
         sqs = aws.client("sqs")
         url = sqs.create_queue(
             QueueName=f"q-{uuid.uuid4().hex[:8]}.fifo",
@@ -153,7 +143,7 @@ def test_a_fifo_queue_short_poll_misses_too() -> None:
 
 
 def test_a_missing_queue_is_still_an_error_on_a_miss() -> None:
-    with profiled(parse_profile("aws:short_poll_miss_rate=1")) as aws:
+    with profiled_emulator(parse_profile("aws:short_poll_miss_rate=1")) as (aws, _):
         sqs = aws.client("sqs")
         url = _queue(sqs)
         sqs.delete_queue(QueueUrl=url)

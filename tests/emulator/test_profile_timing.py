@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -19,19 +17,15 @@ from asyncdlq.emulator.profile import AWS, PLAIN, EmulatorProfile, parse_profile
 from asyncdlq.emulator.retry_lateness import RetryLateness
 from asyncdlq.emulator.server import EmulatorServer
 
-from .conftest import FAILING, Aws, profiled_emulator, wait_active, zip_source
+from .conftest import (
+    FAILING,
+    LAMBDA_TRUST,
+    Aws,
+    profiled_emulator,
+    wait_active,
+    zip_source,
+)
 
-TIME_SCALE = 0.01
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 SUCCEEDING = """
 def lambda_handler(event, context):
     print("Lambda event:", event)
@@ -50,18 +44,10 @@ def aws_with(switches: str) -> EmulatorProfile:
     return parse_profile(f"{ALL_OFF},{switches}" if switches else ALL_OFF)
 
 
-@contextmanager
-def profiled(
-    profile: EmulatorProfile, time_scale: float = TIME_SCALE
-) -> Iterator[tuple[Aws, EmulatorServer]]:
-    with profiled_emulator(profile, time_scale) as running:
-        yield running
-
-
 def create_function(aws: Aws, source: str = SUCCEEDING, wait: bool = True, **extra: Any) -> str:
     iam, lam = aws.client("iam"), aws.client("lambda")
     role = iam.create_role(
-        RoleName=f"role-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument=json.dumps(TRUST)
+        RoleName=f"role-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST)
     )["Role"]["Arn"]
     name = f"fn-{uuid.uuid4().hex[:8]}"
     lam.create_function(
@@ -95,7 +81,7 @@ def finished(server: EmulatorServer, name: str, count: int, timeout_s: float = 2
 
 def retry_gap_s(profile: EmulatorProfile, time_scale: float) -> float:
     """Seconds between the end of attempt 1 and the start of attempt 2 of a failing event."""
-    with profiled(profile, time_scale) as (aws, server):
+    with profiled_emulator(profile, time_scale) as (aws, server):
         name = create_function(aws, FAILING)
         lam = aws.client("lambda")
         lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=1)
@@ -142,7 +128,7 @@ def test_the_aws_profile_defaults_are_the_cited_ones() -> None:
 
 def test_a_new_function_stays_pending_for_the_profiles_pending_s() -> None:
     # 200 AWS seconds at 1/100: two seconds Pending.
-    with profiled(aws_with("pending_s=200")) as (aws, _):
+    with profiled_emulator(aws_with("pending_s=200")) as (aws, _):
         lam = aws.client("lambda")
         created = time.monotonic()
         name = create_function(aws, wait=False)
@@ -157,7 +143,7 @@ def test_a_new_function_stays_pending_for_the_profiles_pending_s() -> None:
 
 
 def test_a_new_function_is_active_almost_at_once_in_the_plain_profile() -> None:
-    with profiled(PLAIN) as (aws, _):
+    with profiled_emulator(PLAIN) as (aws, _):
         created = time.monotonic()
         name = create_function(aws, wait=False)
         wait_active(aws.client("lambda"), name, timeout_s=10)
@@ -168,7 +154,7 @@ def test_a_new_function_is_active_almost_at_once_in_the_plain_profile() -> None:
 
 
 def test_the_profiles_duplicate_rate_runs_events_twice() -> None:
-    with profiled(aws_with("duplicate_rate=1")) as (aws, server):
+    with profiled_emulator(aws_with("duplicate_rate=1")) as (aws, server):
         name = create_function(aws)
         aws.client("lambda").invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
         events = finished(server, name, 2)
@@ -177,7 +163,7 @@ def test_the_profiles_duplicate_rate_runs_events_twice() -> None:
 
 
 def test_events_run_once_in_the_plain_profile() -> None:
-    with profiled(PLAIN) as (aws, server):
+    with profiled_emulator(PLAIN) as (aws, server):
         name = create_function(aws)
         aws.client("lambda").invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
         (event,) = finished(server, name, 1)

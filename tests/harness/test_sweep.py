@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from botocore.exceptions import ClientError
 
-from asyncdlq.client.clients import Clients, clients
-from asyncdlq.emulator.server import EmulatorServer
+from asyncdlq.client.clients import Clients
 from asyncdlq.harness import sweep as sweep_module
 from asyncdlq.harness import sweep_kinds
 from asyncdlq.harness.sweep import (
@@ -25,7 +23,6 @@ from asyncdlq.harness.sweep import (
     parse_duration,
     sweep,
 )
-from asyncdlq.target import Target
 from tests.harness.sweep_resources import (
     BUCKET,
     FRESH,
@@ -45,23 +42,6 @@ from tests.harness.sweep_resources import (
 
 TWO_HOURS = timedelta(hours=2)
 KINDS = [FUNCTION, QUEUE, TOPIC, ROLE, LOG_GROUP]
-
-
-@pytest.fixture(scope="module")
-def c(emulator: EmulatorServer) -> Clients:
-    return clients(Target("local", "us-east-1", emulator.endpoint_url))
-
-
-@pytest.fixture
-def run_id() -> str:
-    return new_run_id()
-
-
-@pytest.fixture
-def make(c: Clients, run_id: str) -> Iterator[Maker]:
-    maker = Maker(c, run_id)
-    yield maker
-    maker.cleanup()
 
 
 @pytest.fixture

@@ -3,31 +3,16 @@ run's region tag, or a region in an untagged role's name) and keeps untagged one
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from asyncdlq.client.clients import Clients, clients
-from asyncdlq.emulator.server import EmulatorServer
+from asyncdlq.client.clients import Clients
 from asyncdlq.harness import tags as run_tags
 from asyncdlq.harness.run import RunContext
 from asyncdlq.harness.sweep import sweep
-from asyncdlq.target import Target
-from tests.harness.sweep_resources import OLD, QUEUE, ROLE, Maker, new_run_id
-
-
-@pytest.fixture(scope="module")
-def c(emulator: EmulatorServer) -> Clients:
-    return clients(Target("local", "us-east-1", emulator.endpoint_url))
-
-
-@pytest.fixture
-def make(c: Clients) -> Iterator[Maker]:
-    maker = Maker(c, new_run_id())
-    yield maker
-    maker.cleanup()
+from tests.harness.sweep_resources import OLD, QUEUE, ROLE, Maker
 
 
 def in_region(region: str) -> dict[str, str]:

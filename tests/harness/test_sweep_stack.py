@@ -3,16 +3,13 @@ nothing else does (other stacks of the same run, untagged resources)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
-from asyncdlq.client.clients import Clients, clients
-from asyncdlq.emulator.server import EmulatorServer
+from asyncdlq.client.clients import Clients
 from asyncdlq.harness import tags as run_tags
 from asyncdlq.harness.sweep import sweep_stack
-from asyncdlq.target import Target
 from tests.harness.sweep_resources import (
     BUCKET,
     FUNCTION,
@@ -22,22 +19,9 @@ from tests.harness.sweep_resources import (
     RULE,
     TOPIC,
     Maker,
-    new_run_id,
 )
 
 KINDS = [FUNCTION, QUEUE, TOPIC, ROLE, LOG_GROUP]
-
-
-@pytest.fixture(scope="module")
-def c(emulator: EmulatorServer) -> Clients:
-    return clients(Target("local", "us-east-1", emulator.endpoint_url))
-
-
-@pytest.fixture
-def make(c: Clients) -> Iterator[Maker]:
-    maker = Maker(c, new_run_id())
-    yield maker
-    maker.cleanup()
 
 
 def _name(maker: Maker, kind: str, which: str) -> str:
