@@ -80,10 +80,7 @@ class Timeline:
 
     def retry_gaps_s(self) -> list[float | None]:
         """For each retry, seconds from the end of the attempt before to its start."""
-        return [
-            None if before.end_ms is None else (after.start_ms - before.end_ms) / 1000
-            for before, after in zip(self.attempts, self.attempts[1:])
-        ]
+        return retry_gaps_s(self.attempts)
 
     @property
     def outcome(self) -> str:
@@ -202,13 +199,18 @@ def assert_retry_spacing(
         raise AssertionError("\n".join(problems) + "\n\ntimeline:\n" + timeline.render())
 
 
+def retry_gaps_s(attempts: Sequence[AttemptLog]) -> list[float | None]:
+    """For each retry, seconds from the end of the attempt before to its start (None when the
+    attempt before logged no end)."""
+    return [
+        None if before.end_ms is None else (after.start_ms - before.end_ms) / 1000
+        for before, after in zip(attempts, attempts[1:])
+    ]
+
+
 def _gap_problems(run: Sequence[AttemptLog], time_scale: float, *, aws_like: bool) -> list[str]:
     problems: list[str] = []
-    gaps = [
-        None if before.end_ms is None else (after.start_ms - before.end_ms) / 1000
-        for before, after in zip(run, run[1:])
-    ]
-    for retry, gap in enumerate(gaps[: len(RETRY_DELAYS_S)], 1):
+    for retry, gap in enumerate(retry_gaps_s(run)[: len(RETRY_DELAYS_S)], 1):
         if gap is None:
             problems.append(f"attempt {retry} has no END/REPORT line, yet attempt {retry + 1} ran")
             continue
